@@ -1,0 +1,43 @@
+# The README's two commands: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint translations translations-extract translations-update translations-compile bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-app
+
+run: $(VENV)/.installed-app
+	$(BIN)/crm serve --demo
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check crm tests bench
+	$(BIN)/ruff format --check crm tests bench
+
+translations-extract: $(VENV)/.installed-app
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o crm/translations/messages.pot --no-location --sort-output .
+
+translations-update: translations-extract
+	$(BIN)/pybabel -q update -i crm/translations/messages.pot -d crm/translations --no-fuzzy-matching --ignore-obsolete
+
+translations-compile: $(VENV)/.installed-app
+	$(BIN)/pybabel compile -d crm/translations --statistics
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,44 @@
+# Settings shared by every environment. Each can be overridden by an environment variable
+# CRM_<NAME> (values are parsed as JSON where possible: CRM_MAIL_PORT=2525, CRM_MAIL_USE_TLS=true).
+from datetime import timedelta
+
+# An empty DATABASE_URL means: SQLite file crm.sqlite3 in the instance folder.
+DATABASE_URL = ""
+SECRET_KEY = "dev-insecure-change-me"
+
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+BABEL_DEFAULT_LOCALE = "de"
+BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+LANGUAGES = ["de", "en"]
+
+# Sessions end after this much inactivity; every request renews the cookie.
+SESSION_IDLE_MINUTES = 120
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_NAME = "crm_session"
+PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_IDLE_MINUTES)
+
+WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
+
+LOGIN_MAX_FAILURES = 5
+LOGIN_FAILURE_WINDOW_MINUTES = 15
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_RESET_MAX_AGE_SECONDS = 3600
+
+# Base URL used in links inside e-mails (no request exists when the scheduler sends them).
+BASE_URL = "http://127.0.0.1:5000"
+
+MAIL_SERVER = "127.0.0.1"
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = "Inklusiv-CRM <crm@example.org>"
+MAIL_TIMEOUT_SECONDS = 30
+MAIL_MAX_ATTEMPTS = 8
+
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+ITEMS_PER_PAGE = 25

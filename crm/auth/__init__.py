@@ -1,0 +1,5 @@
+"""Accounts, roles, login, logout and password reset."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)

@@ -1,0 +1,67 @@
+"""Login, password and profile forms."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from crm.forms import BaseForm, email_validator
+
+LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English")]
+
+
+class LoginForm(BaseForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Please enter your e-mail address."))],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Please enter your e-mail address.")), email_validator()],
+        render_kw={"autocomplete": "username"},
+    )
+
+
+class NewPasswordMixin:
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Please enter a new password.")),
+            Length(min=12, message=_l("The password must be at least %(min)d characters long.")),
+        ],
+        description=_l("At least 12 characters. A sentence you can remember works well."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        _l("Repeat new password"),
+        validators=[
+            DataRequired(_l("Please repeat the new password.")),
+            EqualTo("new_password", message=_l("The two passwords do not match.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ResetPasswordForm(NewPasswordMixin, BaseForm):
+    pass
+
+
+class ChangePasswordForm(NewPasswordMixin, BaseForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Please enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ProfileForm(BaseForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter your name.")), Length(max=120)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)

@@ -1,0 +1,184 @@
+"""Account services: creating users, checking passwords, throttling, sessions and reset tokens."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from crm.auth.models import LoginAttempt, Role, User, new_session_token
+from crm.db import utcnow
+from crm.extensions import db
+
+
+class AccountError(ValueError):
+    """A domain error with a field name, turned into a form message by the view."""
+
+    def __init__(self, message: object, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+# A fixed hash so that a login for an unknown e-mail costs as much time as one for a known one.
+_DUMMY_HASH = None
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+
+
+def load_user_by_session_token(token: str) -> User | None:
+    """Flask-Login loader: the cookie carries the session token; a renewed token ends old sessions."""
+    return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    *, email: str, name: str, role: Role, password: str, language: str = "de", site_id: int | None = None
+) -> User:
+    """Create an account; the e-mail must be new and the password long enough."""
+    email = normalise_email(email)
+    if get_user_by_email(email) is not None:
+        raise AccountError(_l("A user with this e-mail address exists already."), "email")
+    check_password_policy(password)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=Role(role),
+        password_hash=hash_password(password),
+        language=language,
+        site_id=site_id,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def check_password_policy(password: str) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise AccountError(
+            _l("The password must be at least %(minimum)d characters long.", minimum=minimum), "password"
+        )
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    throttled: bool = False
+
+
+def is_throttled(*, email: str, address: str) -> bool:
+    """True while the e-mail or the address has too many recent failures since its last success."""
+    config = current_app.config
+    window_start = utcnow() - timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    limit = config["LOGIN_MAX_FAILURES"]
+    for column, value in ((LoginAttempt.email, normalise_email(email)), (LoginAttempt.address, address)):
+        last_success = db.session.scalar(
+            select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True))
+        )
+        since = max(window_start, last_success) if last_success else window_start
+        failures = db.session.scalar(
+            select(func.count()).where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)
+        )
+        if failures >= limit:
+            return True
+    return False
+
+
+def authenticate(*, email: str, password: str, address: str) -> LoginResult:
+    """Check a login and record the attempt; never reveal whether the e-mail exists."""
+    email = normalise_email(email)
+    if is_throttled(email=email, address=address):
+        db.session.add(LoginAttempt(email=email, address=address, succeeded=False))
+        return LoginResult(user=None, throttled=True)
+    user = get_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password) and user.active
+    db.session.add(LoginAttempt(email=email, address=address, succeeded=ok))
+    if not ok:
+        return LoginResult(user=None)
+    user.last_login_at = utcnow()
+    return LoginResult(user=user)
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password("not-a-real-password-but-long-enough")
+    return _DUMMY_HASH
+
+
+def end_all_sessions(user: User) -> None:
+    """Renew the session token: every cookie issued before stops working."""
+    user.session_token = new_session_token()
+
+
+def change_password(*, user: User, current_password: str, new_password: str) -> None:
+    if not check_password_hash(user.password_hash, current_password):
+        raise AccountError(_l("The current password is not correct."), "current_password")
+    check_password_policy(new_password)
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user)
+
+
+def set_user_active(*, user: User, active: bool) -> None:
+    """Deactivate or reactivate an account; the last active admin stays."""
+    if not active and user.role == Role.ADMIN and user.active and count_active_admins() <= 1:
+        raise AccountError(_l("The last active administrator cannot be deactivated."))
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+
+
+def change_role(*, user: User, role: Role) -> None:
+    if user.role == Role.ADMIN and role != Role.ADMIN and user.active and count_active_admins() <= 1:
+        raise AccountError(_l("The last active administrator must keep the administrator role."), "role")
+    user.role = Role(role)
+
+
+def count_active_admins() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
+    )
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    """A signed token bound to the current password hash, so it works once and expires."""
+    return _reset_serializer().dumps({"uid": user.id, "pw": user.password_hash[-16:]})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE_SECONDS"]
+    try:
+        data = _reset_serializer().loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.active or user.password_hash[-16:] != data.get("pw"):
+        return None
+    return user
+
+
+def reset_password(*, user: User, new_password: str) -> None:
+    check_password_policy(new_password)
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user)

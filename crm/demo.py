@@ -1,0 +1,34 @@
+"""Fictional demo data for trying the CRM: `crm demo` and `crm serve --demo`."""
+
+from sqlalchemy import select
+
+from crm.auth.models import Role, User
+from crm.auth.services import create_user
+from crm.extensions import db
+
+DEMO_PASSWORD = "Inklusiv-Demo-2026"
+
+DEMO_USERS = [
+    ("admin@example.org", "Anna Admin", Role.ADMIN),
+    ("akquise@example.org", "Jonas Akquise", Role.ACQUISITION),
+    ("coach@example.org", "Miriam Coach", Role.COACH),
+    ("leitung@example.org", "Lena Leitung", Role.VIEWER),
+]
+
+# Domains append loaders here: each takes the demo users (by role) and is idempotent.
+DEMO_LOADERS: list = []
+
+
+def load_demo_data() -> list[User]:
+    """Create the demo users and, through the domain loaders, their data; safe to run twice."""
+    users = []
+    for email, name, role in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = create_user(email=email, name=name, role=role, password=DEMO_PASSWORD)
+        users.append(user)
+    by_role = {user.role: user for user in users}
+    for loader in DEMO_LOADERS:
+        loader(by_role)
+    db.session.commit()
+    return users

@@ -1,0 +1,49 @@
+"""German error pages; no stack trace ever reaches a user, the log has it with the request id."""
+
+from flask import Flask, g, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from crm.extensions import db
+
+MESSAGES = {
+    400: (_l("Invalid request"), _l("The request could not be processed. Please reload the page and try again.")),
+    403: (_l("Access denied"), _l("Your role does not allow this action. Ask an administrator if you need it.")),
+    404: (
+        _l("Page not found"),
+        _l("This page does not exist or was moved. Check the address or go to the start page."),
+    ),
+    405: (_l("Not allowed"), _l("This action is not available here.")),
+    413: (_l("File too large"), _l("The file is larger than allowed.")),
+    500: (_l("Something went wrong"), _l("An unexpected error happened. It was logged; please try again later.")),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    html = render_template(
+        "errors/error.html", code=code, title=title, message=detail or message, request_id=g.get("request_id")
+    )
+    return html, code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(
+            400, _("The form has expired or was sent from elsewhere. Please reload the page and send it again.")
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.headers.get("HX-Request") and error.code in (401, 403):
+            return _("Access denied"), error.code
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

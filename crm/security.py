@@ -1,0 +1,84 @@
+"""Login requirement, role checks and security headers for every response."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Response, abort, redirect, request, url_for
+from flask_login import current_user
+
+from crm.auth.models import Role
+
+# Endpoints reachable without login. Everything else, present and future, requires it.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password", "auth.reset_password", "main.healthz", "static"})
+
+# Who may do what; views name these sets instead of listing roles.
+EDITORS = (Role.ADMIN, Role.ACQUISITION)
+LOGGERS = (Role.ADMIN, Role.ACQUISITION, Role.COACH)
+ADMINS = (Role.ADMIN,)
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def require_login() -> Any:
+    """Before every request: send anonymous visitors to the login page (htmx gets a 401)."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if current_user.is_authenticated:
+        return None
+    if request.headers.get("HX-Request"):
+        response = Response(status=401)
+        response.headers["HX-Redirect"] = url_for("auth.login")
+        return response
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def roles_required(*roles: Role) -> Callable:
+    """Allow the view only to users with one of `roles`; others get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated or current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def user_can(*roles: Role) -> bool:
+    """For templates: may the current user do what `roles` may do?"""
+    return current_user.is_authenticated and current_user.role in roles
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only local paths are allowed as redirect targets (no open redirects)."""
+    return not (not target or not target.startswith("/") or target.startswith("//") or "\\" in target)
+
+
+def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.endpoint != "static":
+        headers.setdefault("Cache-Control", "no-store")
+    return response

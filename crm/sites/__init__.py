@@ -1,0 +1,1 @@
+"""Workshop sites (Standorte): every user and employer may belong to one."""

@@ -1,0 +1,59 @@
+"""Template filters and globals: dates in Europe/Berlin via Babel, navigation, role checks."""
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from crm import security
+from crm.auth.models import Role
+from crm.navigation import visible_nav_items
+
+
+def datetime_filter(value: datetime | None, format: str = "short") -> str:
+    return format_datetime(value, format) if value else ""
+
+
+def date_filter(value: date | datetime | None, format: str = "medium") -> str:
+    return format_date(value, format) if value else ""
+
+
+def number_filter(value: float | int | None) -> str:
+    return format_decimal(value) if value is not None else ""
+
+
+def url_with(**changes: object) -> str:
+    """The current URL with some query arguments replaced (None removes one); keeps filters shareable."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    query = urlencode(args, doseq=True)
+    return f"{request.path}?{query}" if query else request.path
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(datetime_filter, "datetime")
+    app.add_template_filter(date_filter, "date")
+    app.add_template_filter(number_filter, "number")
+    app.add_template_global(visible_nav_items, "nav_items")
+    app.add_template_global(security.user_can, "user_can")
+    app.add_template_global(url_with, "url_with")
+    app.add_template_global(Role, "Role")
+    app.add_template_global(get_locale, "get_locale")
+    app.add_template_global(audit_history, "audit_history")
+    app.add_template_global(security.EDITORS, "EDITORS")
+    app.add_template_global(security.LOGGERS, "LOGGERS")
+    app.add_template_global(security.ADMINS, "ADMINS")
+
+
+def audit_history(record: object) -> list:
+    """The audit entries of a record, for its history section."""
+    from crm.audit.services import history_for
+
+    if record is None:
+        return []
+    return history_for(record.__tablename__, record.id)

@@ -1,0 +1,141 @@
+"""Fixtures: one app and schema per test session, a clean database per test, clients per role.
+
+The database is a real SQLite file, or the PostgreSQL named by CRM_TEST_DATABASE_URL.
+"""
+
+import contextvars
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from crm import create_app
+from crm.auth.models import Role, User
+from crm.auth.services import create_user
+from crm.extensions import db
+from tests.helpers import TEST_PASSWORD, login
+
+
+class IsolatedClient(FlaskClient):
+    """Run each request in an empty context, so it gets its own app context, `g` and DB session.
+
+    Flask reuses an app context that is already pushed (the tests hold one), which would share
+    `g` (cached CSRF tokens, request ids) and the SQLAlchemy session between test and request.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The application on a fresh schema built by the migrations."""
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["CRM_INSTANCE_PATH"] = str(instance)
+    url = os.environ.get("CRM_TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
+    application = create_app(
+        "testing",
+        {"DATABASE_URL": url, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "SERVER_NAME": None},
+    )
+    with application.app_context():
+        _drop_everything()
+        from crm.cli import initialise_database
+
+        initialise_database()
+    application.test_client_class = IsolatedClient
+    yield application
+    with application.app_context():
+        db.session.remove()
+        _drop_everything()
+        db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    """Remove every table (also alembic's), so each run starts from an empty database."""
+    db.session.remove()
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        else:
+            rows = connection.execute(text("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+            connection.execute(text("PRAGMA foreign_keys=OFF"))
+            for kind, name in list(rows):
+                if kind in ("table", "view"):
+                    connection.execute(text(f'DROP {kind.upper()} IF EXISTS "{name}"'))
+            connection.execute(text("PRAGMA foreign_keys=ON"))
+
+
+def _data_tables() -> list[str]:
+    return [t.name for t in reversed(db.metadata.sorted_tables)]
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app: Flask) -> Iterator[None]:
+    """Empty every table after each test, then re-seed the catalogues."""
+    with app.app_context():
+        yield
+        db.session.remove()
+        tables = _data_tables()
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    connection.execute(text(f'DELETE FROM "{name}"'))
+        from crm.seeds import seed_catalogues
+
+        seed_catalogues()
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create a user with the given role (committed); the password is TEST_PASSWORD."""
+    counter = {"n": 0}
+
+    def factory(
+        role: Role | str = Role.ACQUISITION, *, email: str | None = None, name: str | None = None, language: str = "de"
+    ) -> User:
+        counter["n"] += 1
+        role = Role(role)
+        user = create_user(
+            email=email or f"{role.value}{counter['n']}@example.org",
+            name=name or f"Test {role.value.title()} {counter['n']}",
+            role=role,
+            password=TEST_PASSWORD,
+            language=language,
+        )
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login_as(app: Flask, make_user: Callable[..., User]) -> Callable[..., FlaskClient]:
+    """Return a test client logged in as a new user of `role` (the user is on `client.user`)."""
+
+    def factory(role: Role | str = Role.ACQUISITION, **kwargs) -> FlaskClient:
+        user = make_user(role, **kwargs)
+        test_client = app.test_client()
+        response = login(test_client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        test_client.user = user
+        return test_client
+
+    return factory
