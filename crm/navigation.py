@@ -1,5 +1,6 @@
 """The main navigation: an entry shows only when its page exists and the user's role may open it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -16,6 +17,24 @@ class NavItem:
     endpoint: str
     label: object
     roles: tuple[Role, ...] = ALL_ROLES
+
+
+# Optional counters next to a navigation entry (e.g. overdue follow-ups), by endpoint.
+# A domain registers a callable returning an int (0 hides the badge) and a lazy label for screen readers.
+NAV_BADGES: dict[str, tuple[Callable[[], int], object]] = {}
+
+
+def register_nav_badge(endpoint: str, count: Callable[[], int], label: object) -> None:
+    NAV_BADGES[endpoint] = (count, label)
+
+
+def nav_badge(endpoint: str) -> tuple[int, object] | None:
+    """The badge for a navigation entry, or None."""
+    entry = NAV_BADGES.get(endpoint)
+    if entry is None:
+        return None
+    count = entry[0]()
+    return (count, entry[1]) if count else None
 
 
 NAV_ITEMS = (

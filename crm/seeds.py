@@ -2,10 +2,11 @@
 
 from collections.abc import Callable
 
+from crm.employers.seeds import seed_industries, seed_stages
 from crm.sites.services import seed_sites
 
-# Domains append their seed function here, in dependency order.
-SEEDERS: list[Callable[[], None]] = [seed_sites]
+# Domains add their seed function here, in dependency order.
+SEEDERS: list[Callable[[], None]] = [seed_sites, seed_stages, seed_industries]
 
 
 def seed_catalogues() -> None:

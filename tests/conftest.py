@@ -16,6 +16,7 @@ from crm import create_app
 from crm.auth.models import Role, User
 from crm.auth.services import create_user
 from crm.extensions import db
+from crm.seeds import seed_catalogues
 from tests.helpers import TEST_PASSWORD, login
 
 
@@ -32,7 +33,7 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The application on a fresh schema built by the migrations."""
+    """The application on a fresh schema (create_all; tests/test_migrations.py checks the migrations)."""
     instance = tmp_path_factory.mktemp("instance")
     os.environ["CRM_INSTANCE_PATH"] = str(instance)
     url = os.environ.get("CRM_TEST_DATABASE_URL") or f"sqlite:///{instance / 'test.sqlite3'}"
@@ -42,9 +43,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     )
     with application.app_context():
         _drop_everything()
-        from crm.cli import initialise_database
-
-        initialise_database()
+        db.create_all()
+        seed_catalogues()
+        db.session.commit()
     application.test_client_class = IsolatedClient
     yield application
     with application.app_context():
@@ -86,8 +87,6 @@ def clean_database(app: Flask) -> Iterator[None]:
             else:
                 for name in tables:
                     connection.execute(text(f'DELETE FROM "{name}"'))
-        from crm.seeds import seed_catalogues
-
         seed_catalogues()
         db.session.commit()
         db.session.remove()

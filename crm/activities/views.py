@@ -1,0 +1,3 @@
+"""Pages of this domain."""
+
+from crm.activities import bp  # noqa: F401

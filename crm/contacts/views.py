@@ -1,0 +1,3 @@
+"""Pages of this domain."""
+
+from crm.contacts import bp  # noqa: F401
