@@ -66,8 +66,9 @@ def test_fifth_failure_locks_the_account_even_for_the_right_password(client, mak
 
 
 def test_lock_ends_after_the_window(client, make_user):
-    import time_machine
     from datetime import UTC, datetime, timedelta
+
+    import time_machine
 
     user = make_user()
     start = datetime.now(UTC)
@@ -136,8 +137,9 @@ def test_logout_ends_sessions_on_other_devices(app, make_user):
 
 
 def test_idle_session_expires(app, make_user):
-    import time_machine
     from datetime import UTC, datetime, timedelta
+
+    import time_machine
 
     user = make_user()
     client = app.test_client()
