@@ -1,10 +1,12 @@
 """Shared form pieces: text cleaning every form field gets, and common validators."""
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import Email
+from wtforms import Field, Form
+from wtforms.validators import Email, ValidationError
 
 
 def clean_text(value: Any) -> Any:
@@ -32,3 +34,26 @@ def email_validator(message: Any = None) -> Email:
     return Email(
         message=message or _l("Please enter a valid e-mail address, e.g. name@firma.de."), check_deliverability=False
     )
+
+
+# Digits with the separators people type (040 123456-12, +49 (0)40 123456, 0171/1234567).
+PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()/.\-]+$")
+
+
+class PhoneNumber:
+    """Lenient but plausible phone number: usual separators, optional leading +, 5 to 17 digits."""
+
+    def __init__(self, message: Any = None) -> None:
+        self.message = message or _l("Please enter a phone number, e.g. 040 123456-12 or +49 40 123456.")
+
+    def __call__(self, form: Form, field: Field) -> None:
+        value = field.data or ""
+        if not value:
+            return
+        digits = sum(ch.isdigit() for ch in value)
+        if not PHONE_CHARACTERS.match(value) or not 5 <= digits <= 17:
+            raise ValidationError(self.message)
+
+
+def phone_validator(message: Any = None) -> PhoneNumber:
+    return PhoneNumber(message)
