@@ -57,3 +57,8 @@ class PhoneNumber:
 
 def phone_validator(message: Any = None) -> PhoneNumber:
     return PhoneNumber(message)
+
+
+def form_status(*forms: FlaskForm) -> int:
+    """HTTP status for a page that shows forms: 422 when one of them has errors, else 200."""
+    return 422 if any(form.errors for form in forms) else 200

@@ -9,6 +9,7 @@ from crm.admin.forms import UserCreateForm, UserEditForm
 from crm.auth.models import Role, User
 from crm.auth.services import AccountError, change_role, create_user, set_user_active
 from crm.extensions import db
+from crm.forms import form_status
 from crm.security import ADMINS, roles_required
 from crm.sites.services import list_sites
 
@@ -44,7 +45,7 @@ def create_user_view():
             db.session.commit()
             flash(_("User %(name)s has been created.", name=user.name), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None), form_status(form)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -64,7 +65,7 @@ def edit_user(user_id: int):
             db.session.commit()
             flash(_("Changes to %(name)s have been saved.", name=user.name), "success")
             return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user), form_status(form)
 
 
 @bp.post("/users/<int:user_id>/deactivate")

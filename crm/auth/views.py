@@ -1,6 +1,6 @@
 """Login, logout, password reset and the user's own profile."""
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -17,6 +17,7 @@ from crm.auth.services import (
     user_for_reset_token,
 )
 from crm.extensions import db
+from crm.forms import form_status
 from crm.security import is_safe_next
 
 
@@ -48,7 +49,7 @@ def login():
             start_session(result.user)
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else url_for("main.dashboard"))
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.post("/logout")
@@ -79,7 +80,7 @@ def forgot_password():
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot_password.html", form=form)
+    return render_template("auth/forgot_password.html", form=form), form_status(form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
@@ -98,7 +99,7 @@ def reset_password_view(token: str):
             db.session.commit()
             flash(_("Your password has been changed. Please log in."), "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form)
+    return render_template("auth/reset_password.html", form=form), form_status(form)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -112,7 +113,7 @@ def profile():
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form, password_form=password_form)
+    return render_template("auth/profile.html", form=form, password_form=password_form), form_status(form)
 
 
 @bp.post("/profile/password")
@@ -133,5 +134,4 @@ def change_password_view():
             start_session(current_user._get_current_object())
             flash(_("Your password has been changed. Other sessions have been logged out."), "success")
             return redirect(url_for("auth.profile"))
-    current_app.logger.info("password change rejected for user %s", current_user.id)
     return render_template("auth/profile.html", form=form, password_form=password_form), 422
