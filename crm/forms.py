@@ -37,21 +37,22 @@ def email_validator(message: Any = None) -> Email:
 
 
 # Digits with the separators people type (040 123456-12, +49 (0)40 123456, 0171/1234567).
-PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()/.\-]+$")
+PHONE_CHARACTERS = re.compile(r"^[0-9 +/\-()]+$")
+PHONE_MIN_DIGITS = 6
 
 
 class PhoneNumber:
-    """Lenient but plausible phone number: usual separators, optional leading +, 5 to 17 digits."""
+    """Lenient but plausible phone number: the usual separators, at least six digits, no letters."""
 
     def __init__(self, message: Any = None) -> None:
-        self.message = message or _l("Please enter a phone number, e.g. 040 123456-12 or +49 40 123456.")
+        self.message = message or _l("Please enter a phone number with at least 6 digits, e.g. 040 123456-0.")
 
     def __call__(self, form: Form, field: Field) -> None:
         value = field.data or ""
         if not value:
             return
         digits = sum(ch.isdigit() for ch in value)
-        if not PHONE_CHARACTERS.match(value) or not 5 <= digits <= 17:
+        if not PHONE_CHARACTERS.match(value) or digits < PHONE_MIN_DIGITS:
             raise ValidationError(self.message)
 
 
