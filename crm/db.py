@@ -78,3 +78,8 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def include_in_migrations(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic filter: full-text search shadow tables are made by raw SQL in migrations, not by the models."""
+    return not (type_ == "table" and name is not None and "_fts" in name)

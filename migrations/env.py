@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from crm.db import include_in_migrations
+
 config = context.config
 # Keep the app's own loggers alive (the generated default disables them).
 if config.config_file_name and not logging.getLogger().handlers:
@@ -17,16 +19,9 @@ config.set_main_option("sqlalchemy.url", db.engine.url.render_as_string(hide_pas
 target_metadata = db.metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):
-    """Leave the full-text search shadow tables (managed by raw SQL in migrations) out of autogenerate."""
-    if type_ == "table" and name and (name.endswith("_fts") or "_fts_" in name):
-        return False
-    return True
-
-
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True, include_object=include_object)
+                      literal_binds=True, render_as_batch=True, include_object=include_in_migrations)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -40,7 +35,7 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args["render_as_batch"] = True
-    conf_args["include_object"] = include_object
+    conf_args["include_object"] = include_in_migrations
     with db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():

@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, make_url, text
 
 from crm import create_app
+from crm.db import include_in_migrations
 from crm.extensions import db
 from crm.paths import resource_dir
 
@@ -48,13 +49,8 @@ def test_upgrade_of_an_empty_database_matches_the_models(empty_database_url, tmp
         assert initialise_database() is False  # idempotent
         with db.engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "include_object": _include_object}
+                connection, opts={"compare_type": True, "include_object": include_in_migrations}
             )
             differences = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert differences == [], "models and migrations differ: run `crm db migrate` and review the file"
-
-
-def _include_object(obj, name, type_, reflected, compare_to):
-    # Full-text search shadow tables are made by raw SQL in the migrations, not by the models.
-    return not (type_ == "table" and name and ("_fts" in name))
