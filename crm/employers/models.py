@@ -1,7 +1,7 @@
 """Employers with their acquisition stage, and the stage and industry catalogues."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
@@ -143,6 +143,8 @@ class Employer(Audited, Archivable, db.Model):
     # Kept by the activity services (log, edit, archive): sorting 20,000 employers by last contact
     # must not aggregate 300,000 activities on every list page.
     last_contact_at: Mapped[datetime | None] = mapped_column(index=True)
+    # After a no: re-approach not before this day (set by the decline form; respected by bulk follow-ups).
+    do_not_approach_before: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
