@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from crm.auth.models import Role, User
 from crm.auth.services import create_user
+from crm.employers.demo import load_demo_employers
 from crm.extensions import db
 
 DEMO_PASSWORD = "Inklusiv-Demo-2026"
@@ -16,7 +17,7 @@ DEMO_USERS = [
 ]
 
 # Domains append loaders here: each takes the demo users (by role) and is idempotent.
-DEMO_LOADERS: list = []
+DEMO_LOADERS: list = [load_demo_employers]
 
 
 def load_demo_data() -> list[User]:
