@@ -138,3 +138,47 @@ def login_as(app: Flask, make_user: Callable[..., User]) -> Callable[..., FlaskC
         return test_client
 
     return factory
+
+
+@pytest.fixture
+def create_employer(app: Flask):
+    """Create (and commit) an employer in the stage with `stage_key` (default "lead")."""
+    from sqlalchemy import select
+
+    from crm.employers.models import Employer, Stage
+
+    def factory(name: str = "Bäckerei Müller", *, stage_key: str = "lead", **fields):
+        stage = db.session.scalar(select(Stage).where(Stage.key == stage_key))
+        employer = Employer(name=name, normalized_name=name.casefold(), stage=stage, **fields)
+        db.session.add(employer)
+        db.session.commit()
+        return employer
+
+    return factory
+
+
+@pytest.fixture
+def create_contact(app: Flask):
+    """Create (and commit) a contact person of `employer` through the contact service."""
+    from crm.contacts import services
+
+    def factory(employer, last_name: str = "Schulz", **fields):
+        contact = services.create_contact(employer=employer, last_name=last_name, **fields)
+        db.session.commit()
+        return contact
+
+    return factory
+
+
+@pytest.fixture
+def create_activity(app: Flask):
+    """Log (and commit) an activity for `employer` through the activity service (default: a call, now)."""
+    from crm.activities import services
+    from crm.activities.models import ActivityKind
+
+    def factory(employer, subject: str = "Telefonat", *, kind: ActivityKind = ActivityKind.CALL, user=None, **fields):
+        activity = services.log_activity(employer=employer, kind=kind, user=user, subject=subject, **fields)
+        db.session.commit()
+        return activity
+
+    return factory

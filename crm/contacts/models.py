@@ -1,10 +1,11 @@
 """Contact persons at employers: personal data, so their origin is recorded."""
 
 import enum
+import re
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.models import Archivable, Audited
@@ -46,8 +47,29 @@ CHANNEL_LABELS = {
 }
 
 
+def tel_uri(number: str | None) -> str | None:
+    """A dialable tel: URI from a typed number: "+49 (0)40 123456-12" becomes "tel:+494012345612"."""
+    if not number:
+        return None
+    # The "(0)" people write after the country code is not dialled.
+    cleaned = re.sub(r"^(\+\d{1,3})\s*\(0\)", r"\1", number.strip())
+    digits = re.sub(r"[^\d+]", "", cleaned)
+    digits = digits[:1] + digits[1:].replace("+", "")
+    return f"tel:{digits}" if any(ch.isdigit() for ch in digits) else None
+
+
 class Contact(Audited, Archivable, db.Model):
     __tablename__ = "contacts"
+    __table_args__ = (
+        # At most one primary contact per employer: a database fact, not only a service rule.
+        Index(
+            "uq_contacts_primary_employer",
+            "employer_id",
+            unique=True,
+            sqlite_where=text("is_primary"),
+            postgresql_where=text("is_primary"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id", ondelete="CASCADE"), index=True)
@@ -74,6 +96,19 @@ class Contact(Audited, Archivable, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     employer: Mapped["Employer"] = relationship(back_populates="contacts")  # noqa: F821
+
+    @property
+    def phone_uri(self) -> str | None:
+        return tel_uri(self.phone)
+
+    @property
+    def mobile_uri(self) -> str | None:
+        return tel_uri(self.mobile)
+
+    @property
+    def is_current(self) -> bool:
+        """Still at the employer and not archived: offered in pickers."""
+        return not self.has_left and self.archived_at is None
 
     @property
     def full_name(self) -> str:
