@@ -7,5 +7,6 @@ from crm.auth.models import LoginAttempt, User  # noqa: F401
 from crm.contacts.models import Contact  # noqa: F401
 from crm.employers.models import Employer, Industry, Stage, StageChange, Tag  # noqa: F401
 from crm.employers.search import employer_search  # noqa: F401  (search table, FTS DDL hooks)
+from crm.imports.models import ImportedRecord, ImportRun  # noqa: F401
 from crm.mail import OutboxMessage  # noqa: F401
 from crm.sites.models import Site  # noqa: F401
