@@ -191,18 +191,22 @@ def restore_employer(*, employer: Employer) -> Employer:
 
 
 def _apply(employer: Employer, data: EmployerInput) -> None:
+    # Tags first: their query autoflushes, and the employer's own changes must reach the database
+    # in _flush_or_stale, where a version conflict is recognised.
+    tags = tags_for_names(data.tags)
     for name in EmployerInput.COLUMNS:
         setattr(employer, name, getattr(data, name))
     employer.normalized_name = normalize_name(data.name)
-    employer.tags = tags_for_names(data.tags)
+    employer.tags = tags
 
 
 def _flush_or_stale(employer: Employer) -> None:
     """Flush; a concurrent commit between our read and this write surfaces as StaleEmployerError."""
+    employer_id = employer.id  # read before the flush: a failed flush expires the object
     try:
         db.session.flush()
     except StaleDataError as error:
-        raise StaleEmployerError(employer.id) from error
+        raise StaleEmployerError(employer_id) from error
 
 
 # --- tags ---------------------------------------------------------------------------------------
