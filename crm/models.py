@@ -4,9 +4,12 @@ from crm.activities.models import Activity  # noqa: F401
 from crm.audit import services as audit_services  # noqa: F401  (registers the audit listener)
 from crm.audit.models import AuditEntry  # noqa: F401
 from crm.auth.models import LoginAttempt, User  # noqa: F401
+from crm.benefits.models import LegalFact  # noqa: F401
 from crm.contacts.models import Contact  # noqa: F401
 from crm.employers.models import Employer, Industry, Stage, StageChange, Tag  # noqa: F401
 from crm.employers.search import employer_search  # noqa: F401  (search table, FTS DDL hooks)
 from crm.imports.models import ImportedRecord, ImportRun  # noqa: F401
 from crm.mail import OutboxMessage  # noqa: F401
+from crm.objections.models import Argument, ArgumentUse, EmployerObjection, Objection  # noqa: F401
+from crm.referrals.models import Partner, ProviderInvolvement, Referral  # noqa: F401
 from crm.sites.models import Site  # noqa: F401

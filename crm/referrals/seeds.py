@@ -1,0 +1,26 @@
+"""The seeded network-partner catalogue (German, editable by admins)."""
+
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.referrals.models import Partner, PartnerKind
+
+DEFAULT_PARTNERS = [
+    ("Agentur für Arbeit", PartnerKind.EMPLOYMENT_AGENCY),
+    ("Integrationsamt", PartnerKind.INTEGRATION_OFFICE),
+    ("Handelskammer", PartnerKind.CHAMBER),
+    ("Handwerkskammer", PartnerKind.CHAMBER),
+    ("Integrationsfachdienst (IFD)", PartnerKind.PROVIDER),
+    ("Andere Werkstatt (WfbM)", PartnerKind.PROVIDER),
+    ("Schule", PartnerKind.SCHOOL),
+    ("Verband", PartnerKind.ASSOCIATION),
+]
+
+
+def seed_partners() -> None:
+    """Add the default partners that are missing (by name)."""
+    existing = set(db.session.scalars(select(Partner.name)))
+    for name, kind in DEFAULT_PARTNERS:
+        if name not in existing:
+            db.session.add(Partner(name=name, kind=kind))
+    db.session.flush()
