@@ -182,3 +182,18 @@ def create_activity(app: Flask):
         return activity
 
     return factory
+
+
+@pytest.fixture
+def smtp_server(app: Flask):
+    """A real SMTP server (aiosmtpd) on a free loopback port; the app sends to it during the test."""
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    saved = {key: app.config.get(key) for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USE_SSL")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False)
+    try:
+        yield sink
+    finally:
+        sink.stop()
+        app.config.update(saved)
