@@ -46,7 +46,7 @@ def test_an_open_safety_item_creates_one_follow_up_for_the_coach(create_employer
     followup = placement.safety_followup
     assert followup is not None and followup.status == FollowUpStatus.OPEN
     assert followup.assigned_to_id == coach.id
-    assert "1" in followup.title and "Protective equipment agreed" in followup.note
+    assert "1 Punkt offen" in followup.title and "Schutzausrüstung vereinbart" in followup.note
     # Saving again keeps the one follow-up instead of adding another.
     update_placement(placement=placement, data=_input_from(placement), actor=coach)
     db.session.commit()
