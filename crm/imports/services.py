@@ -4,6 +4,7 @@ Services add and flush, never commit; the view (or CLI command) owns the one tra
 failure anywhere in a commit leaves the database as it was.
 """
 
+import enum
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -42,6 +43,10 @@ ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx")
 # Setting IMPORT_MAX_BYTES overrides this; 10,000 rows of a typical list are about 2 MB.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 FLUSH_EVERY = 500
+# A word prefix shared by more than 1/COMMON_PREFIX_SHARE of all employers (at least COMMON_PREFIX_MIN)
+# is too common to pre-select fuzzy candidates by, if the row has a rarer word.
+COMMON_PREFIX_SHARE = 50
+COMMON_PREFIX_MIN = 200
 
 
 class ImportFailed(Exception):
@@ -206,8 +211,10 @@ class DuplicateIndex:
     """Every employer's normalised name, for matching thousands of rows without a query per row.
 
     Same rule as the employer form (crm.employers.services.find_duplicate_candidates): same
-    normalised name in the same postcode (or city), or a token-set ratio of at least DUPLICATE_THRESHOLD
-    among names sharing a word prefix.
+    normalised name in the same postcode (or city), or a token-set ratio of at least DUPLICATE_THRESHOLD.
+    The fuzzy comparison runs only against names sharing a word prefix with the row, and a prefix that
+    a large part of all names share ("bae" of Bäckerei) is not used for that pre-selection when the
+    row has a rarer word: 10,000 rows against 20,000 employers stay within seconds.
     """
 
     def __init__(self) -> None:
@@ -217,6 +224,7 @@ class DuplicateIndex:
             )
         ).all()
         self.rows = rows
+        self.names = [row.normalized_name for row in rows]
         self.exact: dict[tuple[str, str], int] = {}
         self.buckets: dict[str, list[int]] = defaultdict(list)
         for index, row in enumerate(rows):
@@ -225,18 +233,21 @@ class DuplicateIndex:
                 self.exact.setdefault((row.normalized_name, place), index)
             for prefix in _prefixes(row.normalized_name):
                 self.buckets[prefix].append(index)
+        self.common = max(COMMON_PREFIX_MIN, len(rows) // COMMON_PREFIX_SHARE)
 
     def find(self, normalized: str, postcode: str | None, city: str | None) -> Match | None:
         place = postcode or (city or "").casefold()
         hit = self.exact.get((normalized, place)) if place else None
         if hit is not None:
             return self._match(hit, 100, True)
-        candidates = sorted({i for prefix in _prefixes(normalized) for i in self.buckets.get(prefix, ())})
-        if not candidates:
+        buckets = [self.buckets[p] for p in _prefixes(normalized) if p in self.buckets]
+        if not buckets:
             return None
+        rare = [bucket for bucket in buckets if len(bucket) <= self.common] or [min(buckets, key=len)]
+        candidates = sorted({i for bucket in rare for i in bucket})
         best = process.extractOne(
             normalized,
-            [self.rows[i].normalized_name for i in candidates],
+            [self.names[i] for i in candidates],
             scorer=fuzz.token_set_ratio,
             score_cutoff=DUPLICATE_THRESHOLD,
         )
@@ -347,115 +358,229 @@ def commit_import(*, run: ImportRun, decisions: dict[int, str], actor: User | No
 
 
 class _Writer:
-    """Creates and updates employers in batches and remembers what it wrote for the undo."""
+    """Writes the rows in batches and remembers what it wrote, for the undo.
+
+    New employers (the bulk of a large import) go in as multi-row INSERTs with their contacts,
+    first stage, notes and audit entries: the ORM's unit of work costs milliseconds per object, which
+    10,000 rows cannot afford. Updates of existing employers use the ORM (the audit listener records them).
+    """
 
     def __init__(self, run: ImportRun, actor: User | None) -> None:
         self.run = run
-        self.actor = actor
+        self.actor_id = actor.id if actor else current_actor_id()
         self.stage = stage_by_key("lead")
         self.industries = _industries()
         self.now = utcnow()
         self.subject = _("Last contact according to the imported list “%(file)s”", file=run.filename)[:200]
-        self.pending: list[tuple[str, Any, str, dict | None]] = []
-        self.tags: dict[str, Any] = {}
+        self.data_source = _("Import “%(file)s”", file=run.filename)[:200]
+        self.batch: list[dict[str, Any]] = []
+        self.updated: list[Employer] = []
+        self.tags: dict[str, int] = {}
+
+    # -- new employers, in batches --
 
     def create(self, values: dict[str, Any]) -> None:
-        employer = Employer(stage=self.stage, stage_changed_at=self.now)
-        self._set_fields(employer, values)
-        db.session.add(employer)
-        db.session.add(StageChange(employer=employer, to_stage=self.stage, changed_by=self.actor, changed_at=self.now))
-        self.pending.append(("employers", employer, "created", None))
-        contact = self._contact(employer, values, primary=True)
-        self._activity(employer, contact, values)
-        self._maybe_flush()
+        self.batch.append(values)
+        if len(self.batch) >= FLUSH_EVERY:
+            self._write_batch()
+
+    def _write_batch(self) -> None:
+        rows, self.batch = self.batch, []
+        if not rows:
+            return
+        employers = [self._employer_row(values) for values in rows]
+        employer_ids = self._insert(Employer, employers)
+        self._audit("employers", employer_ids, employers)
+        self._records("employers", employer_ids, version=1)
+        db.session.execute(
+            insert(StageChange),
+            [
+                {"employer_id": i, "to_stage_id": self.stage.id, "changed_by_id": self.actor_id, "changed_at": self.now}
+                for i in employer_ids
+            ],
+        )
+        self._tag_rows(employer_ids, rows)
+        contacts = [
+            (employer_id, self._contact_row(employer_id, values, primary=True))
+            for employer_id, values in zip(employer_ids, rows, strict=True)
+            if values.get("contact_last_name")
+        ]
+        contact_ids = self._insert(Contact, [row for _, row in contacts])
+        self._audit("contacts", contact_ids, [row for _, row in contacts])
+        self._records("contacts", contact_ids, version=1)
+        contact_of = {employer_id: cid for (employer_id, _), cid in zip(contacts, contact_ids, strict=True)}
+        activities = [
+            self._activity_row(employer_id, contact_of.get(employer_id), values)
+            for employer_id, values in zip(employer_ids, rows, strict=True)
+            if values.get("last_contact")
+        ]
+        activity_ids = self._insert(Activity, activities)
+        self._audit("activities", activity_ids, activities)
+        self._records("activities", activity_ids, version=None)
+
+    def _insert(self, model: type, rows: list[dict[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+        return list(db.session.scalars(statement, rows))
+
+    def _employer_row(self, values: dict[str, Any]) -> dict[str, Any]:
+        row = {key: values.get(key) for key in EMPLOYER_KEYS}
+        row.update(
+            normalized_name=normalize_name(values["name"]),
+            industry_id=self.industries[values["industry"].casefold()] if values.get("industry") else None,
+            stage_id=self.stage.id,
+            stage_changed_at=self.now,
+            last_contact_at=values.get("last_contact"),
+            created_at=self.now,
+            updated_at=self.now,
+            version=1,
+        )
+        return row
+
+    def _contact_row(self, employer_id: int, values: dict[str, Any], *, primary: bool) -> dict[str, Any]:
+        return {
+            "employer_id": employer_id,
+            "salutation": values.get("contact_salutation"),
+            "first_name": values.get("contact_first_name"),
+            "last_name": values["contact_last_name"],
+            "function": values.get("contact_function"),
+            "phone": values.get("contact_phone"),
+            "mobile": values.get("contact_mobile"),
+            "email": values.get("contact_email"),
+            "is_primary": primary,
+            "has_left": False,
+            "do_not_contact": False,
+            "data_source": self.data_source,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "version": 1,
+        }
+
+    def _activity_row(self, employer_id: int, contact_id: int | None, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "employer_id": employer_id,
+            "contact_id": contact_id,
+            "user_id": self.actor_id,
+            "kind": ActivityKind.NOTE,
+            "occurred_at": values["last_contact"],
+            "subject": self.subject,
+            "created_at": self.now,
+            "updated_at": self.now,
+        }
+
+    def _tag_rows(self, employer_ids: list[int], rows: list[dict[str, Any]]) -> None:
+        links = []
+        for employer_id, values in zip(employer_ids, rows, strict=True):
+            names = parse_tag_names(values.get("tags"))
+            missing = [n for n in names if n.casefold() not in self.tags]
+            if missing:
+                tags = tags_for_names(missing)
+                db.session.flush()
+                self.tags.update({tag.name.casefold(): tag.id for tag in tags})
+            links += [{"employer_id": employer_id, "tag_id": self.tags[n.casefold()]} for n in names]
+        if links:
+            db.session.execute(insert(employer_tags), links)
+
+    def _audit(self, entity_type: str, ids: list[int], rows: list[dict[str, Any]]) -> None:
+        """Write the "create" entries the ORM listener would write (bulk INSERTs bypass it)."""
+        if not ids:
+            return
+        db.session.execute(
+            insert(AuditEntry),
+            [
+                {
+                    "at": self.now,
+                    "user_id": self.actor_id,
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "action": "create",
+                    "changes": {
+                        key: [None, _json(value)]
+                        for key, value in row.items()
+                        if value is not None and key != "version"
+                    },
+                }
+                for entity_id, row in zip(ids, rows, strict=True)
+            ],
+        )
+
+    def _records(self, entity_type: str, ids: list[int], *, version: int | None, action: str = "created") -> None:
+        if ids:
+            db.session.execute(
+                insert(ImportedRecord),
+                [
+                    {
+                        "import_id": self.run.id,
+                        "entity_type": entity_type,
+                        "entity_id": i,
+                        "action": action,
+                        "version_after": version,
+                        "before": None,
+                    }
+                    for i in ids
+                ],
+            )
+
+    # -- existing employers, through the ORM --
 
     def update(self, employer_id: int, values: dict[str, Any]) -> None:
         employer = db.session.get(Employer, employer_id)
-        before = {key: getattr(employer, key) for key in EMPLOYER_KEYS if values.get(key)}
+        filled = {k: v for k, v in values.items() if v not in (None, "")}
+        before = {key: getattr(employer, key) for key in EMPLOYER_KEYS if key in filled}
         before.update(industry_id=employer.industry_id, last_contact_at=_iso(employer.last_contact_at))
-        self._set_fields(employer, {k: v for k, v in values.items() if v not in (None, "")})
-        self.pending.append(("employers", employer, "updated", before))
-        has_primary = db.session.scalar(
-            select(func.count()).where(Contact.employer_id == employer.id, Contact.is_primary.is_(True))
-        )
-        contact = self._contact(employer, values, primary=not has_primary)
-        self._activity(employer, contact, values)
-        self._maybe_flush()
-
-    def _set_fields(self, employer: Employer, values: dict[str, Any]) -> None:
         for key in EMPLOYER_KEYS:
-            if key in values:
-                setattr(employer, key, values[key])
+            if key in filled:
+                setattr(employer, key, filled[key])
         employer.normalized_name = normalize_name(employer.name)
-        if values.get("industry"):
-            employer.industry_id = self.industries[values["industry"].casefold()]
-        if values.get("tags"):
-            names = parse_tag_names(values["tags"])
-            missing = [n for n in names if n.casefold() not in self.tags]
-            for tag in tags_for_names(missing):
-                self.tags[tag.name.casefold()] = tag
-            employer.tags = list({*employer.tags, *(self.tags[n.casefold()] for n in names)})
-        if values.get("last_contact") and (
-            employer.last_contact_at is None or employer.last_contact_at < values["last_contact"]
+        if filled.get("industry"):
+            employer.industry_id = self.industries[filled["industry"].casefold()]
+        if filled.get("tags"):
+            employer.tags = list({*employer.tags, *tags_for_names(parse_tag_names(filled["tags"]))})
+        if filled.get("last_contact") and (
+            employer.last_contact_at is None or employer.last_contact_at < filled["last_contact"]
         ):
-            employer.last_contact_at = values["last_contact"]
-
-    def _contact(self, employer: Employer, values: dict[str, Any], *, primary: bool) -> Contact | None:
-        if not values.get("contact_last_name"):
-            return None
-        contact = Contact(
-            employer=employer,
-            salutation=values.get("contact_salutation"),
-            first_name=values.get("contact_first_name"),
-            last_name=values["contact_last_name"],
-            function=values.get("contact_function"),
-            phone=values.get("contact_phone"),
-            mobile=values.get("contact_mobile"),
-            email=values.get("contact_email"),
-            is_primary=primary,
-            data_source=_("Import “%(file)s”", file=self.run.filename)[:200],
-        )
-        db.session.add(contact)
-        self.pending.append(("contacts", contact, "created", None))
-        return contact
-
-    def _activity(self, employer: Employer, contact: Contact | None, values: dict[str, Any]) -> None:
-        if not values.get("last_contact"):
-            return
-        activity = Activity(
-            employer=employer,
-            contact=contact,
-            user=self.actor,
-            kind=ActivityKind.NOTE,
-            occurred_at=values["last_contact"],
-            subject=self.subject,
-        )
-        db.session.add(activity)
-        self.pending.append(("activities", activity, "created", None))
-
-    def _maybe_flush(self) -> None:
-        if len(self.pending) >= FLUSH_EVERY:
-            self._flush()
-
-    def _flush(self) -> None:
+            employer.last_contact_at = filled["last_contact"]
         db.session.flush()
-        rows = [
-            {
-                "import_id": self.run.id,
-                "entity_type": entity_type,
-                "entity_id": obj.id,
-                "action": action,
-                "version_after": getattr(obj, "version", None),
-                "before": before,
-            }
-            for entity_type, obj, action, before in self.pending
-        ]
-        if rows:
-            db.session.execute(insert(ImportedRecord), rows)
-        self.pending = []
+        db.session.execute(
+            insert(ImportedRecord),
+            [
+                {
+                    "import_id": self.run.id,
+                    "entity_type": "employers",
+                    "entity_id": employer.id,
+                    "action": "updated",
+                    "version_after": employer.version,
+                    "before": before,
+                }
+            ],
+        )
+        contact_id = None
+        if filled.get("contact_last_name"):
+            has_primary = db.session.scalar(
+                select(func.count()).where(Contact.employer_id == employer.id, Contact.is_primary.is_(True))
+            )
+            row = self._contact_row(employer.id, values, primary=not has_primary)
+            contact_id = self._insert(Contact, [row])[0]
+            self._audit("contacts", [contact_id], [row])
+            self._records("contacts", [contact_id], version=1)
+        if filled.get("last_contact"):
+            row = self._activity_row(employer.id, contact_id, values)
+            activity_id = self._insert(Activity, [row])
+            self._audit("activities", activity_id, [row])
+            self._records("activities", activity_id, version=None)
 
     def finish(self) -> None:
-        self._flush()
+        self._write_batch()
+        db.session.flush()
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 def _iso(value: Any) -> Any:
