@@ -283,7 +283,7 @@ SEED_FACTS = [
 
 def seed_legal_facts() -> None:
     """Add the FACTS.md figures that are missing (by key and valid-from), all marked for review."""
-    existing = set(db.session.execute(select(LegalFact.key, LegalFact.valid_from)).tuples())
+    existing = {(row.key, row.valid_from) for row in db.session.execute(select(LegalFact.key, LegalFact.valid_from))}
     for key, label, amount, unit, text, valid_from, source in SEED_FACTS:
         if (key, valid_from) in existing:
             continue
