@@ -90,7 +90,9 @@ class EmployerForm(BaseForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     district = StringField(_l("District"), validators=[Optional(), Length(max=100)], render_kw={"list": "districts"})
     phone = StringField(
-        _l("Phone"), validators=[Optional(), Length(max=40), phone_validator()], render_kw={"inputmode": "tel", "type": "tel"}
+        _l("Phone"),
+        validators=[Optional(), Length(max=40), phone_validator()],
+        render_kw={"inputmode": "tel", "type": "tel"},
     )
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254), email_validator()])
     website = StringField(
