@@ -3,12 +3,13 @@
 Services add and flush, never commit. Domain errors are PostingError with the form field they belong to.
 """
 
+import enum
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, distinct, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from crm.auth.models import User
@@ -64,7 +65,7 @@ def _check(data: PostingInput) -> None:
 def _apply(posting: JobPosting, data: PostingInput) -> None:
     for item in fields(PostingInput):
         value = getattr(data, item.name)
-        if isinstance(value, str):
+        if isinstance(value, str) and not isinstance(value, enum.Enum):
             value = value.strip() or None
         setattr(posting, item.name, value)
 
@@ -203,7 +204,7 @@ def posting_districts() -> list[str]:
     """Districts used by postings, for the filter."""
     return list(
         db.session.scalars(
-            select(distinct(JobPosting.district)).where(JobPosting.district.is_not(None)).order_by(JobPosting.district)
+            select(JobPosting.district).distinct().where(JobPosting.district.is_not(None)).order_by(JobPosting.district)
         )
     )
 
