@@ -2,8 +2,10 @@
 
 from sqlalchemy import select
 
+from crm.activities.demo import load_demo_activities
 from crm.auth.models import Role, User
 from crm.auth.services import create_user
+from crm.contacts.demo import load_demo_contacts
 from crm.employers.demo import load_demo_employers
 from crm.extensions import db
 
@@ -17,7 +19,7 @@ DEMO_USERS = [
 ]
 
 # Domains append loaders here: each takes the demo users (by role) and is idempotent.
-DEMO_LOADERS: list = [load_demo_employers]
+DEMO_LOADERS: list = [load_demo_employers, load_demo_contacts, load_demo_activities]
 
 
 def load_demo_data() -> list[User]:
