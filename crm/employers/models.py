@@ -116,6 +116,8 @@ class Employer(Audited, Archivable, db.Model):
     __table_args__ = (
         Index("ix_employers_stage_name", "stage_id", "name"),
         Index("ix_employers_normalized_name_postcode", "normalized_name", "postcode"),
+        # The pipeline board: counts per stage and the longest-waiting cards of each column.
+        Index("ix_employers_stage_board", "stage_id", "archived_at", "stage_changed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

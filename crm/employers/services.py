@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -324,8 +324,8 @@ def pipeline_board(
 ) -> list[PipelineColumn]:
     """The board: one column per active stage with its first `per_column` cards and the full count.
 
-    Three queries whatever the number of employers: stages, counts per stage, and the top cards of
-    every column at once (a window function numbers the cards within each stage).
+    Three queries whatever the number of employers: stages, counts per stage, and the first cards of
+    every column at once.
     """
     stages = active_stages()
     filters = [Employer.archived_at.is_(None)]
@@ -337,21 +337,24 @@ def pipeline_board(
     counts = dict(
         db.session.execute(select(Employer.stage_id, func.count()).where(*filters).group_by(Employer.stage_id)).all()
     )
-    # Longest in the stage first: those are the ones the team should look at.
-    numbered = (
+    if not stages:
+        return []
+    # One statement: the first cards of each column, each an index range scan with a LIMIT, glued
+    # together with UNION ALL. Longest in the stage first: those are the ones the team should look at.
+    firsts = [
         select(
-            Employer.id,
-            func.row_number()
-            .over(partition_by=Employer.stage_id, order_by=(Employer.stage_changed_at, Employer.id))
-            .label("position"),
+            select(Employer.id)
+            .where(Employer.stage_id == stage.id, *filters)
+            .order_by(Employer.stage_changed_at, Employer.id)
+            .limit(per_column)
+            .subquery()
         )
-        .where(*filters)
-        .subquery()
-    )
+        for stage in stages
+    ]
+    card_ids = union_all(*firsts).subquery()
     cards = db.session.scalars(
         select(Employer)
-        .join(numbered, numbered.c.id == Employer.id)
-        .where(numbered.c.position <= per_column)
+        .where(Employer.id.in_(select(card_ids.c.id)))
         .options(joinedload(Employer.owner))
         .order_by(Employer.stage_changed_at, Employer.id)
     ).unique()
