@@ -54,6 +54,14 @@ class CalculatorForm(BaseForm):
         description=_l("Gross wage plus the employer's social-security share, for the Budget für Arbeit example."),
     )
 
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            # An unreadable number gets WTForms' parse error and the range message; one message is enough.
+            if len(field.errors) > 1:
+                field.errors = field.errors[-1:]
+        return valid
+
     def validate_employed(self, field) -> None:
         if field.data is not None and self.workplaces.data is not None and field.data > self.workplaces.data:
             raise ValidationError(_l("There cannot be more than the number of workplaces."))
