@@ -8,6 +8,7 @@ from crm.auth.services import create_user
 from crm.contacts.demo import load_demo_contacts
 from crm.employers.demo import load_demo_employers
 from crm.extensions import db
+from crm.placements.demo import load_demo_duoday, load_demo_placements, load_demo_postings
 
 DEMO_PASSWORD = "Inklusiv-Demo-2026"
 
@@ -19,7 +20,7 @@ DEMO_USERS = [
 ]
 
 # Domains append loaders here: each takes the demo users (by role) and is idempotent.
-DEMO_LOADERS: list = [load_demo_employers, load_demo_contacts, load_demo_activities]
+DEMO_LOADERS: list = [load_demo_employers, load_demo_contacts, load_demo_activities, load_demo_postings, load_demo_placements, load_demo_duoday]
 
 
 def load_demo_data() -> list[User]:
