@@ -342,7 +342,7 @@ def commit_import(*, run: ImportRun, decisions: dict[int, str], actor: User | No
         if decision == Decision.UPDATE and row.match and row.match.employer_id:
             writer.update(row.match.employer_id, row.values)
             result.updated += 1
-        elif decision in (Decision.CREATE, Decision.UPDATE):
+        elif decision == Decision.CREATE:
             writer.create(row.values)
             result.created += 1
         else:
