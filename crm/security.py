@@ -10,7 +10,9 @@ from flask_login import current_user
 from crm.auth.models import Role
 
 # Endpoints reachable without login. Everything else, present and future, requires it.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.forgot_password", "auth.reset_password", "main.healthz", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.login", "auth.forgot_password", "auth.reset_password", "main.healthz", "static", "followups.calendar_feed"}
+)
 
 # Who may do what; views name these sets instead of listing roles.
 EDITORS = (Role.ADMIN, Role.ACQUISITION)

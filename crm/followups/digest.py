@@ -1,0 +1,242 @@
+"""The morning digest: what each user has to do today, gathered for many users in a few queries."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale, format_date, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, joinedload
+from werkzeug.routing import BuildError
+
+from crm.activities.models import Activity
+from crm.auth.models import User
+from crm.contacts.models import Contact
+from crm.employers.models import Employer
+from crm.extensions import db
+from crm.followups.models import FollowUp, FollowUpStatus
+from crm.followups.services import due_for_contact_condition
+
+# A digest is a reading list, not an export: beyond this many per section it links to the page.
+SECTION_LIMIT = 30
+CHUNK = 500  # ids per IN (...) list
+
+
+@dataclass
+class DigestItem:
+    employer: Employer
+    link: str
+    followup: FollowUp | None = None
+    contact_name: str | None = None
+    phone: str | None = None
+    last_note: str | None = None
+    last_note_at: datetime | None = None
+
+
+@dataclass
+class Digest:
+    user: User
+    day: date
+    overdue: list[DigestItem] = field(default_factory=list)
+    today: list[DigestItem] = field(default_factory=list)
+    due_for_contact: list[DigestItem] = field(default_factory=list)
+    overdue_total: int = 0
+    today_total: int = 0
+    contact_total: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.overdue_total or self.today_total or self.contact_total)
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """An absolute link for e-mails, built from BASE_URL (the scheduler has no request to copy it from)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def employer_link(employer_id: int) -> str:
+    for endpoint in ("employers.detail", "employers.show", "employers.view"):
+        try:
+            return absolute_url(endpoint, employer_id=employer_id)
+        except BuildError:
+            continue
+    return current_app.config["BASE_URL"].rstrip("/") + f"/employers/{employer_id}"
+
+
+def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:
+    return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+
+
+def _last_notes(employer_ids: Sequence[int]) -> dict[int, Activity]:
+    """The newest logged activity per employer (one window query per chunk)."""
+    result: dict[int, Activity] = {}
+    for chunk in _chunks(employer_ids):
+        ranked = (
+            select(
+                Activity.id,
+                func.row_number()
+                .over(partition_by=Activity.employer_id, order_by=(Activity.occurred_at.desc(), Activity.id.desc()))
+                .label("rank"),
+            )
+            .where(Activity.employer_id.in_(chunk), Activity.archived_at.is_(None))
+            .subquery()
+        )
+        rows = db.session.scalars(select(Activity).join(ranked, ranked.c.id == Activity.id).where(ranked.c.rank == 1))
+        result.update((activity.employer_id, activity) for activity in rows)
+    return result
+
+
+def _primary_contacts(employer_ids: Sequence[int]) -> dict[int, Contact]:
+    result: dict[int, Contact] = {}
+    for chunk in _chunks(employer_ids):
+        rows = db.session.scalars(
+            select(Contact).where(
+                Contact.employer_id.in_(chunk),
+                Contact.is_primary.is_(True),
+                Contact.has_left.is_(False),
+                Contact.archived_at.is_(None),
+            )
+        )
+        result.update((contact.employer_id, contact) for contact in rows)
+    return result
+
+
+def _due_followups(user_ids: Sequence[int], day: date) -> list[FollowUp]:
+    rows: list[FollowUp] = []
+    for chunk in _chunks(user_ids):
+        rows.extend(
+            db.session.scalars(
+                select(FollowUp)
+                .where(
+                    FollowUp.assigned_to_id.in_(chunk),
+                    FollowUp.status == FollowUpStatus.OPEN,
+                    FollowUp.due_date <= day,
+                )
+                .options(joinedload(FollowUp.employer), joinedload(FollowUp.contact))
+                .order_by(FollowUp.due_date, FollowUp.due_time, FollowUp.priority.desc(), FollowUp.id)
+            )
+        )
+    return rows
+
+
+def _due_contacts(user_ids: Sequence[int], now: datetime) -> tuple[dict[int, list[Employer]], dict[int, int]]:
+    """Per owner: the first SECTION_LIMIT employers due for contact (longest silent first), and the total."""
+    employers: dict[int, list[Employer]] = defaultdict(list)
+    totals: dict[int, int] = {}
+    condition = due_for_contact_condition(now)
+    silence = func.coalesce(Employer.last_contact_at, Employer.created_at)
+    for chunk in _chunks(user_ids):
+        ranked = (
+            select(
+                Employer.id.label("employer_id"),
+                Employer.owner_id.label("owner_id"),
+                func.row_number().over(partition_by=Employer.owner_id, order_by=(silence, Employer.id)).label("rank"),
+                func.count().over(partition_by=Employer.owner_id).label("total"),
+            )
+            .where(condition, Employer.owner_id.in_(chunk))
+            .subquery()
+        )
+        picked = aliased(Employer)
+        rows = db.session.execute(
+            select(picked, ranked.c.total)
+            .join(ranked, ranked.c.employer_id == picked.id)
+            .where(ranked.c.rank <= SECTION_LIMIT)
+            .order_by(ranked.c.owner_id, ranked.c.rank)
+        ).all()
+        for employer, total in rows:
+            employers[employer.owner_id].append(employer)
+            totals[employer.owner_id] = total
+    return employers, totals
+
+
+def build_digests(users: Sequence[User], *, day: date, now: datetime) -> dict[int, Digest]:
+    """The digest of each user for `day`: overdue, due today, and employers due for contact."""
+    user_ids = [user.id for user in users]
+    digests = {user.id: Digest(user=user, day=day) for user in users}
+    followups = _due_followups(user_ids, day)
+    contact_employers, contact_totals = _due_contacts(user_ids, now)
+
+    employer_ids = sorted(
+        {f.employer_id for f in followups} | {e.id for rows in contact_employers.values() for e in rows}
+    )
+    notes = _last_notes(employer_ids)
+    primaries = _primary_contacts(employer_ids)
+
+    def item(employer: Employer, followup: FollowUp | None) -> DigestItem:
+        contact = followup.contact if followup is not None and followup.contact is not None else None
+        contact = contact or primaries.get(employer.id)
+        phone = (contact.phone or contact.mobile) if contact is not None else None
+        note = notes.get(employer.id)
+        return DigestItem(
+            employer=employer,
+            link=employer_link(employer.id),
+            followup=followup,
+            contact_name=contact.full_name if contact is not None else None,
+            phone=phone or employer.phone,
+            last_note=_note_text(note),
+            last_note_at=note.occurred_at if note is not None else None,
+        )
+
+    for followup in followups:
+        digest = digests[followup.assigned_to_id]
+        if followup.due_date < day:
+            digest.overdue_total += 1
+            if len(digest.overdue) < SECTION_LIMIT:
+                digest.overdue.append(item(followup.employer, followup))
+        else:
+            digest.today_total += 1
+            if len(digest.today) < SECTION_LIMIT:
+                digest.today.append(item(followup.employer, followup))
+    for owner_id, rows in contact_employers.items():
+        digest = digests[owner_id]
+        digest.contact_total = contact_totals[owner_id]
+        digest.due_for_contact = [item(employer, None) for employer in rows]
+    return digests
+
+
+def _note_text(activity: Activity | None, limit: int = 280) -> str | None:
+    if activity is None:
+        return None
+    text = " – ".join(part.strip() for part in (activity.subject, activity.summary) if part and part.strip())
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    subject: str
+    text: str
+    html: str
+
+
+def render_digest(digest: Digest) -> RenderedDigest:
+    """Subject, plain text and HTML in the user's language."""
+    with force_locale(digest.user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        day_label = format_date(digest.day, "full")
+        subject = _("Your follow-ups for %(day)s", day=day_label)
+        parts = []
+        if digest.overdue_total:
+            parts.append(ngettext("%(num)d overdue", "%(num)d overdue", digest.overdue_total))
+        if digest.today_total:
+            parts.append(ngettext("%(num)d due today", "%(num)d due today", digest.today_total))
+        if digest.contact_total:
+            parts.append(
+                ngettext("%(num)d employer due for contact", "%(num)d employers due for contact", digest.contact_total)
+            )
+        summary = ", ".join(parts)
+        context = {
+            "digest": digest,
+            "day_label": day_label,
+            "summary": summary,
+            "followups_link": absolute_url("followups.index"),
+            "settings_link": absolute_url("auth.profile"),
+        }
+        text = render_template("emails/digest.txt", **context)
+        html = render_template("emails/digest.html", **context)
+    return RenderedDigest(subject=f"{subject}: {summary}"[:250], text=text, html=html)

@@ -1,0 +1,726 @@
+"""Follow-up pages: my list and the team's, create and edit, done / snooze / cancel (htmx and plain POST),
+bulk creation for a filtered employer list, reassignment, reminder settings and the calendar feed."""
+
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
+
+from crm.auth.models import Role, User
+from crm.contacts.models import Contact
+from crm.employers.models import Employer, Stage
+from crm.extensions import db
+from crm.followups import bp, integration
+from crm.followups.forms import (
+    BulkFollowUpForm,
+    CancelForm,
+    CompleteForm,
+    DigestSettingsForm,
+    FollowUpForm,
+    ReassignForm,
+    SnoozeForm,
+)
+from crm.followups.ical import (
+    build_feed,
+    feed_followups,
+    get_or_create_settings,
+    regenerate_calendar_key,
+    revoke_calendar_key,
+    settings_for_token,
+    token_for,
+)
+from crm.followups.models import DEFAULT_DIGEST_TIME, FollowUp, ReminderSettings
+from crm.followups.services import (
+    Completion,
+    FollowUpError,
+    assignable_users,
+    bulk_schedule_followups,
+    cadence_date,
+    cancel_followup,
+    complete_followup,
+    count_due_for_contact,
+    count_orphaned_followups,
+    deactivated_users_with_open_followups,
+    default_assignee,
+    due_for_contact_query,
+    followup_overview,
+    orphaned_followups,
+    overview_query,
+    reassign_followups,
+    schedule_followup,
+    snooze_followup,
+    snooze_target,
+    update_followup,
+)
+from crm.followups.workdays import local_today
+from crm.forms import form_status
+from crm.security import ADMINS, EDITORS, LOGGERS, is_safe_next, roles_required
+from crm.sites.services import list_sites
+
+# Admins and team leads (who use the read-only role) see everyone's follow-ups.
+TEAM_ROLES = (Role.ADMIN, Role.VIEWER)
+GROUP_LIMIT = 50
+SHOW_ALL_PER_PAGE = 100
+CONTACT_LIMIT = 25
+BULK_LIMIT = 1000
+# The employer list's filter arguments that the bulk action carries along.
+BULK_FILTER_ARGS = (
+    "q",
+    "stage",
+    "owner",
+    "site",
+    "district",
+    "industry",
+    "source",
+    "tag",
+    "no_contact_days",
+    "archived",
+)
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
+
+
+def _next_url(default: str) -> str:
+    target = request.values.get("next")
+    return target if is_safe_next(target) else default
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _load_followup(followup_id: int) -> FollowUp:
+    followup = db.session.scalar(
+        select(FollowUp)
+        .where(FollowUp.id == followup_id)
+        .options(joinedload(FollowUp.employer), joinedload(FollowUp.contact), joinedload(FollowUp.assigned_to))
+    )
+    if followup is None:
+        abort(404)
+    return followup
+
+
+def employer_url(employer_id: int, anchor: str | None = None) -> str:
+    return url_for("employers.detail", employer_id=employer_id, _anchor=anchor)
+
+
+@bp.app_template_global("followup_employer_url")
+def followup_employer_url(employer_id: int) -> str:
+    return employer_url(employer_id, "panel-followups")
+
+
+@bp.app_template_global("next_followup_context")
+def next_followup_context(employer: Employer, activity_form: Any) -> dict[str, Any]:
+    return integration.next_followup_context(employer, activity_form)
+
+
+# --- the list ---------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    today = local_today()
+    team_allowed = current_user.role in TEAM_ROLES
+    scope = request.args.get("scope") or ("team" if current_user.role == Role.VIEWER else "mine")
+    if scope not in ("mine", "team") or (scope == "team" and not team_allowed):
+        scope = "mine"
+    assignee_id, site_id = current_user.id, None
+    users, sites = [], []
+    if scope == "team":
+        assignee_id, site_id = _int_arg("user"), _int_arg("site")
+        users = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
+        sites = list_sites()
+    show = request.args.get("show")
+    context: dict[str, Any] = {
+        "today": today,
+        "scope": scope,
+        "team_allowed": team_allowed,
+        "users": users,
+        "sites": sites,
+        "selected_user": assignee_id if scope == "team" else None,
+        "selected_site": site_id,
+        "show": None,
+        "can_act": current_user.role in LOGGERS,
+        "orphaned": count_orphaned_followups() if current_user.role in ADMINS else 0,
+    }
+    if show in ("overdue", "today", "week", "later"):
+        query = overview_query(show, today=today, assignee_id=assignee_id, site_id=site_id)
+        context["show"] = show
+        context["page"] = db.paginate(query, per_page=SHOW_ALL_PER_PAGE, error_out=False)
+        context["groups"] = []
+    else:
+        context["groups"] = followup_overview(today=today, assignee_id=assignee_id, site_id=site_id, limit=GROUP_LIMIT)
+        owner_ids = [assignee_id] if assignee_id is not None else None
+        contact_query = due_for_contact_query(owner_ids=owner_ids, site_id=site_id).options(joinedload(Employer.owner))
+        context["due_contacts"] = db.session.scalars(contact_query.limit(CONTACT_LIMIT)).unique().all()
+        context["due_contacts_total"] = (
+            len(context["due_contacts"])
+            if len(context["due_contacts"]) < CONTACT_LIMIT
+            else count_due_for_contact(owner_ids=owner_ids, site_id=site_id)
+        )
+    return render_template("followups/index.html", **context)
+
+
+# --- create and edit --------------------------------------------------------------------------------
+
+
+def _employer_for_form(value: Any) -> Employer:
+    employer_id = int(value) if str(value or "").isdigit() else None
+    employer = db.session.get(Employer, employer_id) if employer_id else None
+    if employer is None:
+        abort(404)
+    return employer
+
+
+def _choose(form: FollowUpForm, employer: Employer) -> tuple[User | None, Contact | None]:
+    users = assignable_users()
+    contacts = [c for c in employer.contacts if c.is_current and not c.do_not_contact]
+    form.set_choices(users=users, contacts=contacts)
+    assignee = next((u for u in users if u.id == form.assigned_to_id.data), None)
+    contact = next((c for c in contacts if c.id == form.contact_id.data), None)
+    return assignee, contact
+
+
+def _attach(form: Any, error: FollowUpError, *, fallback: str = "due_date") -> None:
+    name = error.field if error.field in form else None
+    if name is None and error.field in ("employer", "status"):
+        form.form_errors.append(str(error.message))
+        return
+    field = form[name or fallback]
+    field.errors = [*field.errors, str(error.message)]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*LOGGERS)
+def create():
+    """A follow-up for one employer; also the target of the panel's short form and of the cadence offer."""
+    employer = _employer_for_form(request.values.get("employer_id") or request.values.get("panel-employer_id"))
+    prefix = request.form.get("form_prefix", "") if request.method == "POST" else ""
+    if prefix and not prefix.startswith("panel-"):
+        prefix = ""
+    form = FollowUpForm(prefix=prefix)
+    today = local_today()
+    if request.method == "GET":
+        owner = default_assignee(employer, current_user)
+        suggested = request.args.get("due_date", "")
+        try:
+            due = date.fromisoformat(suggested) if suggested else None
+        except ValueError:
+            due = None
+        form = FollowUpForm(
+            formdata=None,
+            data={
+                "title": request.args.get("title", "")[:200],
+                "due_date": due or cadence_date(employer, today=today) or today + timedelta(days=7),
+                "assigned_to_id": owner.id if owner else None,
+                "employer_id": employer.id,
+                "previous_id": request.args.get("previous_id", ""),
+                "next": _next_url(""),
+            },
+        )
+    assignee, contact = _choose(form, employer)
+    if request.method == "POST" and form.validate():
+        previous_id = form.previous_id.data or ""
+        previous = db.session.get(FollowUp, int(previous_id)) if previous_id.isdigit() else None
+        try:
+            followup = schedule_followup(
+                employer=employer,
+                title=form.title.data,
+                due_date=form.due_date.data,
+                due_time=form.due_time.data,
+                assigned_to=assignee,
+                contact=contact,
+                note=form.note.data,
+                priority=form.priority_value,
+                repeat_every=form.repeat_every.data,
+                repeat_unit=form.repeat_unit_value,
+                created_by=current_user,
+                previous=previous if previous is not None and previous.employer_id == employer.id else None,
+            )
+        except FollowUpError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Follow-up “%(title)s” for %(date)s has been scheduled.",
+                    title=followup.title,
+                    date=format_date(followup.due_date),
+                ),
+                "success",
+            )
+            return redirect(_next_url(employer_url(employer.id, "panel-followups")))
+    if prefix:
+        # The panel's short form came back with errors: show the full form with everything typed.
+        form = _rebind_without_prefix(form, employer)
+    blocked = integration.is_blocked(employer)
+    return render_template(
+        "followups/form.html",
+        form=form,
+        employer=employer,
+        followup=None,
+        blocked=blocked,
+        cadence=cadence_date(employer, today=today),
+        back_url=_next_url(employer_url(employer.id, "panel-followups")),
+    ), form_status(form)
+
+
+def _rebind_without_prefix(panel_form: FollowUpForm, employer: Employer) -> FollowUpForm:
+    data = {name: field.data for name, field in panel_form._fields.items() if name != "csrf_token"}
+    form = FollowUpForm(formdata=None, data=data)
+    _choose(form, employer)
+    for name, field in panel_form._fields.items():
+        if name in form and field.errors:
+            form[name].errors = list(field.errors)
+            form[name].raw_data = field.raw_data
+    form.form_errors = list(panel_form.form_errors)
+    return form
+
+
+@bp.route("/<int:followup_id>/edit", methods=["GET", "POST"])
+@roles_required(*LOGGERS)
+def edit(followup_id: int):
+    followup = _load_followup(followup_id)
+    employer = followup.employer
+    if not followup.is_open:
+        flash(_("This follow-up is already done or cancelled."), "info")
+        return redirect(_next_url(employer_url(employer.id, "panel-followups")))
+    form = FollowUpForm(
+        obj=followup,
+        data={
+            "priority": followup.priority.value,
+            "repeat_unit": followup.repeat_unit.value if followup.repeat_unit else "",
+            "employer_id": employer.id,
+        },
+    )
+    assignee, contact = _choose(form, employer)
+    if form.assigned_to_id.data is None:
+        assignee = None
+    if request.method == "POST" and form.validate():
+        try:
+            update_followup(
+                followup=followup,
+                title=form.title.data,
+                due_date=form.due_date.data,
+                due_time=form.due_time.data,
+                assigned_to=assignee or default_assignee(employer, followup.assigned_to),
+                contact=contact,
+                note=form.note.data,
+                priority=form.priority_value,
+                repeat_every=form.repeat_every.data,
+                repeat_unit=form.repeat_unit_value,
+            )
+            db.session.commit()
+        except FollowUpError as error:
+            db.session.rollback()
+            _attach(form, error)
+        except StaleDataError:
+            db.session.rollback()
+            form.form_errors.append(
+                _("Someone else has changed this follow-up in the meantime. Please check it again.")
+            )
+        else:
+            flash(_("The follow-up has been saved."), "success")
+            return redirect(_next_url(employer_url(employer.id, "panel-followups")))
+    return render_template(
+        "followups/form.html",
+        form=form,
+        employer=employer,
+        followup=followup,
+        blocked=False,
+        cadence=None,
+        back_url=_next_url(employer_url(employer.id, "panel-followups")),
+    ), form_status(form)
+
+
+# --- one-click actions (htmx fragment, or POST + redirect) -------------------------------------------
+
+
+def _item_response(followup: FollowUp, *, status: int = 200, **extra: Any):
+    context = {
+        "f": followup,
+        "today": local_today(),
+        "ctx": request.form.get("ctx") if request.form.get("ctx") in ("list", "employer") else "list",
+        "can_act": True,
+        "next_url": _next_url(""),
+    }
+    context.update(extra)
+    return render_template("followups/_item.html", **context), status
+
+
+def _back(followup: FollowUp) -> str:
+    return _next_url(url_for("followups.index"))
+
+
+def _conflict(followup_id: int, message: str):
+    db.session.rollback()
+    followup = _load_followup(followup_id)
+    if _is_htmx():
+        return _item_response(followup, status=409 if followup.is_open else 200, item_message=message)
+    flash(message, "warning")
+    return redirect(_back(followup))
+
+
+@bp.post("/<int:followup_id>/done")
+@roles_required(*LOGGERS)
+def complete(followup_id: int):
+    followup = _load_followup(followup_id)
+    CompleteForm()  # CSRF is checked globally; the form only carries `next`
+    try:
+        completion: Completion = complete_followup(followup=followup, by=current_user)
+        db.session.commit()
+    except FollowUpError as error:
+        return _conflict(followup_id, str(error.message))
+    except StaleDataError:
+        return _conflict(followup_id, _("Someone else has changed this follow-up in the meantime."))
+    message = _("Done: “%(title)s”.", title=followup.title)
+    if completion.next_followup is not None:
+        message += " " + _("The next one is due on %(date)s.", date=format_date(completion.next_followup.due_date))
+    if _is_htmx():
+        return _item_response(followup, completion=completion, item_message=message)
+    flash(message, "success")
+    if completion.suggested_date is not None:
+        flash(_("When should the next contact be? The stage's contact rhythm suggests a date."), "info")
+        return redirect(
+            url_for(
+                "followups.create",
+                employer_id=followup.employer_id,
+                due_date=completion.suggested_date.isoformat(),
+                title=followup.title,
+                previous_id=followup.id,
+                next=_back(followup),
+            )
+        )
+    return redirect(_back(followup))
+
+
+@bp.post("/<int:followup_id>/snooze")
+@roles_required(*LOGGERS)
+def snooze(followup_id: int):
+    followup = _load_followup(followup_id)
+    form = SnoozeForm()
+    form.validate()
+    target = None
+    if form.days.data and not form.days.errors:
+        target = snooze_target(followup, form.days.data)
+    elif not form.to_date.errors:
+        target = form.to_date.data
+        if target is None:
+            form.to_date.errors = [_("Please enter a date, e.g. %(example)s.", example=_example())]
+    error_message = None
+    if target is not None:
+        try:
+            snooze_followup(followup=followup, to_date=target, by=current_user)
+            db.session.commit()
+        except FollowUpError as error:
+            db.session.rollback()
+            error_message = str(error.message)
+        except StaleDataError:
+            return _conflict(followup_id, _("Someone else has changed this follow-up in the meantime."))
+    else:
+        error_message = " ".join(form.to_date.errors or form.days.errors) or _("Please choose a date.")
+    if error_message:
+        followup = _load_followup(followup_id)
+        if _is_htmx():
+            return _item_response(followup, status=422, snooze_error=error_message, snooze_open=True)
+        return render_template(
+            "followups/snooze.html", followup=followup, form=form, error=error_message, back_url=_back(followup)
+        ), 422
+    message = _("Moved to %(date)s: “%(title)s”.", date=format_date(followup.due_date), title=followup.title)
+    if _is_htmx():
+        return _item_response(followup, item_message=message)
+    flash(message, "success")
+    return redirect(_back(followup))
+
+
+@bp.route("/<int:followup_id>/cancel", methods=["GET", "POST"])
+@roles_required(*LOGGERS)
+def cancel(followup_id: int):
+    followup = _load_followup(followup_id)
+    form = CancelForm(data={"next": _next_url("")})
+    if form.validate_on_submit():
+        try:
+            cancel_followup(followup=followup, by=current_user, reason=form.reason.data)
+            db.session.commit()
+        except FollowUpError as error:
+            return _conflict(followup_id, str(error.message))
+        except StaleDataError:
+            return _conflict(followup_id, _("Someone else has changed this follow-up in the meantime."))
+        flash(_("The follow-up “%(title)s” has been cancelled.", title=followup.title), "success")
+        return redirect(_next_url(employer_url(followup.employer_id, "panel-followups")))
+    back_url = _next_url(employer_url(followup.employer_id, "panel-followups"))
+    return render_template("followups/cancel.html", followup=followup, form=form, back_url=back_url), form_status(form)
+
+
+def _example() -> str:
+    return (local_today() + timedelta(days=7)).strftime("%d.%m.%Y")
+
+
+# --- bulk creation for a filtered employer list -------------------------------------------------------
+
+
+def _bulk_filter_args() -> MultiDict:
+    source = request.form if request.method == "POST" else request.args
+    return MultiDict([(key, value) for key in BULK_FILTER_ARGS for value in source.getlist(key) if value != ""])
+
+
+def _bulk_employers_query(args: MultiDict):
+    """The employer list's own filter form and conditions, so "these employers" means the same rows."""
+    from crm.employers.list_views import EmployerFilterForm
+    from crm.employers.listing import filtered_ids_condition
+
+    form = EmployerFilterForm(formdata=args)
+    form.load_choices(can_see_archived=current_user.role == Role.ADMIN, can_sort_by_followup=True)
+    form.validate()
+    stage_ids = dict(db.session.execute(select(Stage.key, Stage.id)).all())
+    filters = form.to_filters(user=current_user, stage_ids=stage_ids)
+    return form, select(Employer).where(*filtered_ids_condition(filters))
+
+
+def _bulk_counts(query) -> tuple[int, int]:
+    ids = query.with_only_columns(Employer.id).order_by(None).subquery()
+    total = db.session.scalar(select(func.count()).select_from(ids))
+    blocked = db.session.scalar(
+        select(func.count())
+        .select_from(Employer)
+        .join(Stage, Stage.id == Employer.stage_id)
+        .where(Employer.id.in_(select(ids.c.id)), Stage.blocks_contact.is_(True))
+    )
+    return total, blocked
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def bulk():
+    """Step 1: the form (with the count); step 2: confirm the count; step 3: create, if the count still holds."""
+    args = _bulk_filter_args()
+    filter_form, query = _bulk_employers_query(args)
+    total, blocked = _bulk_counts(query)
+    users = assignable_users()
+    step = request.form.get("step") if request.method == "POST" else None
+    if step in ("confirm", "create"):
+        form = BulkFollowUpForm()
+    else:
+        # Arriving from the employer list (GET, or its POST button): an empty form with the count.
+        step = "form"
+        form = BulkFollowUpForm(formdata=None, data={"due_date": local_today() + timedelta(days=7)})
+    form.set_choices(users)
+    status = 200
+    changed = False
+    if step in ("confirm", "create"):
+        if not form.validate():
+            step, status = "form", 422
+        elif total - blocked > BULK_LIMIT:
+            form.form_errors.append(
+                _("Please narrow the list down: at most %(limit)d follow-ups at once.", limit=BULK_LIMIT)
+            )
+            step, status = "form", 422
+        elif total - blocked == 0:
+            form.form_errors.append(_("No employer in this list can get a follow-up."))
+            step, status = "form", 422
+        elif step == "create":
+            if form.confirmed_count.data != str(total - blocked):
+                step, changed = "confirm", True
+            else:
+                assignee = next((u for u in users if u.id == form.assigned_to_id.data), None)
+                employers = db.session.scalars(query.options(joinedload(Employer.owner))).unique().all()
+                try:
+                    result = bulk_schedule_followups(
+                        employers=employers,
+                        title=form.title.data,
+                        due_date=form.due_date.data,
+                        created_by=current_user,
+                        assigned_to=assignee,
+                        note=form.note.data,
+                        priority=form.priority_value,
+                    )
+                except FollowUpError as error:
+                    db.session.rollback()
+                    _attach(form, error)
+                    step, status = "form", 422
+                else:
+                    db.session.commit()
+                    flash(
+                        ngettext(
+                            "%(num)d follow-up has been scheduled.",
+                            "%(num)d follow-ups have been scheduled.",
+                            len(result.created),
+                        ),
+                        "success",
+                    )
+                    return redirect(_bulk_return_url(args))
+    return render_template(
+        "followups/bulk.html",
+        form=form,
+        step=step,
+        filter_args=args,
+        filter_form=filter_form,
+        total=total,
+        blocked=blocked,
+        count=total - blocked,
+        changed=changed,
+        back_url=_bulk_return_url(args),
+    ), status
+
+
+def _bulk_return_url(args: MultiDict) -> str:
+    query = urlencode(list(args.items(multi=True)))
+    return url_for("employers.index") + (f"?{query}" if query else "")
+
+
+# --- deactivated users' follow-ups -------------------------------------------------------------------
+
+
+@bp.route("/reassign", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def reassign():
+    users = assignable_users()
+    form = ReassignForm()
+    form.set_choices(users)
+    if form.validate_on_submit():
+        source_id = form.from_user_id.data or ""
+        source = db.session.get(User, int(source_id)) if source_id.isdigit() else None
+        if source is None:
+            abort(404)
+        target = next((u for u in users if u.id == form.to_user_id.data), None)
+        followups = orphaned_followups([source.id])
+        try:
+            count = reassign_followups(followups=followups, to_user=target, by=current_user)
+        except FollowUpError as error:
+            db.session.rollback()
+            g.reassign_error = (source.id, str(error.message))
+        else:
+            db.session.commit()
+            flash(
+                ngettext(
+                    "%(num)d follow-up of %(name)s has been reassigned.",
+                    "%(num)d follow-ups of %(name)s have been reassigned.",
+                    count,
+                    name=source.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("followups.reassign"))
+    holders = deactivated_users_with_open_followups()
+    rows = orphaned_followups([user.id for user, _count in holders])
+    by_user: dict[int, list[FollowUp]] = {}
+    for followup in rows:
+        by_user.setdefault(followup.assigned_to_id, []).append(followup)
+    error = g.get("reassign_error")
+    return render_template(
+        "followups/reassign.html",
+        holders=holders,
+        by_user=by_user,
+        users=users,
+        form=form,
+        error=error,
+        today=local_today(),
+    ), (422 if error or form.errors else 200)
+
+
+# --- reminder settings and the calendar feed (on the profile page) ----------------------------------
+
+
+def _settings_row(user: User) -> ReminderSettings | None:
+    return db.session.scalar(select(ReminderSettings).where(ReminderSettings.user_id == user.id))
+
+
+@bp.app_template_global("followup_profile")
+def followup_profile() -> dict[str, Any]:
+    """What the profile page shows of the reminders: the digest form and the calendar link."""
+    form = g.get("digest_settings_form")
+    settings = _settings_row(current_user)
+    if form is None:
+        form = DigestSettingsForm(
+            formdata=None,
+            data={
+                "digest_enabled": settings.digest_enabled if settings else True,
+                "digest_time": settings.digest_time if settings else DEFAULT_DIGEST_TIME,
+            },
+        )
+    feed_url = None
+    if settings is not None and settings.calendar_key:
+        feed_url = url_for("followups.calendar_feed", token=token_for(settings.calendar_key), _external=True)
+    return {"form": form, "settings": settings, "feed_url": feed_url}
+
+
+def _profile_page(status: int):
+    from crm.auth.forms import ChangePasswordForm, ProfileForm
+
+    form = ProfileForm(obj=current_user, formdata=None)
+    password_form = ChangePasswordForm(prefix="pw", formdata=None)
+    return render_template("auth/profile.html", form=form, password_form=password_form), status
+
+
+@bp.post("/settings")
+def save_settings():
+    form = DigestSettingsForm()
+    if not form.validate():
+        g.digest_settings_form = form
+        return _profile_page(422)
+    settings = get_or_create_settings(current_user)
+    settings.digest_enabled = form.digest_enabled.data
+    settings.digest_time = form.digest_time.data.replace(second=0, microsecond=0)
+    db.session.commit()
+    if settings.digest_enabled:
+        flash(
+            _(
+                "You will get the follow-up e-mail on working days at %(time)s.",
+                time=settings.digest_time.strftime("%H:%M"),
+            ),
+            "success",
+        )
+    else:
+        flash(_("The follow-up e-mail is switched off."), "success")
+    return redirect(url_for("auth.profile", _anchor="reminders"))
+
+
+@bp.post("/calendar/regenerate")
+def regenerate_calendar():
+    existed = (row := _settings_row(current_user)) is not None and row.calendar_key is not None
+    regenerate_calendar_key(user=current_user)
+    db.session.commit()
+    flash(
+        _("A new calendar link has been created. The old link no longer works.")
+        if existed
+        else _("Your calendar link has been created."),
+        "success",
+    )
+    return redirect(url_for("auth.profile", _anchor="calendar"))
+
+
+@bp.post("/calendar/revoke")
+def revoke_calendar():
+    revoke_calendar_key(user=current_user)
+    db.session.commit()
+    flash(_("The calendar link has been revoked. Calendars subscribed to it no longer update."), "success")
+    return redirect(url_for("auth.profile", _anchor="calendar"))
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """The public feed: the secret token is the only key, so it must be unguessable and revocable."""
+    settings = settings_for_token(token)
+    if settings is None or not settings.user.active:
+        abort(404)
+    body = build_feed(settings.user, feed_followups(settings.user_id))
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = 'inline; filename="wiedervorlagen.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+integration.register()
