@@ -25,7 +25,6 @@ def main() -> None:
 def register(app: Flask) -> None:
     """Attach our commands to the app's CLI (the console script and `flask --app crm` both see them)."""
     from crm.data_cli import DATA_COMMANDS
-
     from crm.followups.cli import FOLLOWUP_COMMANDS
 
     for command in (init_command, create_user_command, serve_command, demo_command, send_outbox_command):
