@@ -15,6 +15,7 @@ from crm.duoday.services import PLACEMENT_TYPE_FOR_OUTCOME
 from crm.employers.models import Employer
 from crm.employers.services import EmployerError, move_employer_to_stage
 from crm.extensions import db
+from crm.followups.workdays import local_today
 from crm.forms import form_status
 from crm.panels import Panel, register_panel
 from crm.placements import bp
@@ -108,6 +109,7 @@ def new():
     form = PlacementForm()
     form.load_choices(postings=postings_for_employer(employer.id))
     if request.method == "GET":
+        form.start_date.data = local_today()
         form.coach_id.data = current_user.id if current_user.role == Role.COACH else None
         if request.args.get("posting_id", "").isdigit():
             form.posting_id.data = int(request.args["posting_id"])

@@ -15,6 +15,13 @@ from crm.sites.services import list_sites
 MAX_CHARS = _l("Please use at most %(max)d characters.")
 
 
+class GermanDecimalField(DecimalField):
+    """A decimal number as Germans type it: "19,5" is read as 19.5."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        super().process_formdata([v.replace(",", ".") if isinstance(v, str) else v for v in valuelist])
+
+
 class PostingForm(BaseForm):
     title = StringField(
         _l("Title"),
@@ -36,10 +43,11 @@ class PostingForm(BaseForm):
         ],
         render_kw={"inputmode": "numeric", "min": 1, "max": 99},
     )
-    hours_per_week = DecimalField(
+    hours_per_week = GermanDecimalField(
         _l("Hours per week"),
         places=1,
         validators=[Optional(), NumberRange(min=1, max=60, message=_l("Please enter between 1 and 60 hours."))],
+        description=_l("E.g. 19,5"),
         render_kw={"inputmode": "decimal"},
     )
     district = StringField(_l("District"), validators=[Optional(), Length(max=100, message=MAX_CHARS)])
