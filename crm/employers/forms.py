@@ -53,7 +53,7 @@ def postcode_check(form: Any, field: Any) -> None:
 
 
 def normalize_website(value: Any) -> Any:
-    """Accept "www.firma.de" as typed and store it as "https://www.firma.de"."""
+    """Accept "www.firma.de" as typed and store it as "https://www.firma.de" (the form keeps what was typed)."""
     if isinstance(value, str) and value and "://" not in value:
         return f"https://{value}"
     return value
@@ -62,9 +62,13 @@ def normalize_website(value: Any) -> Any:
 def website_check(form: Any, field: Any) -> None:
     if not field.data:
         return
-    parts = urlsplit(field.data)
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or "." not in host or " " in field.data or host.startswith("."):
+    url = normalize_website(field.data)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        host, parts = "", None
+    if not parts or parts.scheme not in ("http", "https") or "." not in host or " " in url or host.startswith("."):
         raise ValidationError(_l("Please enter a web address, e.g. www.firma.de."))
 
 
@@ -97,7 +101,6 @@ class EmployerForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254), email_validator()])
     website = StringField(
         _l("Website"),
-        filters=[normalize_website],
         validators=[Optional(), Length(max=300), website_check],
         render_kw={"inputmode": "url"},
     )
@@ -107,7 +110,7 @@ class EmployerForm(BaseForm):
     tags = StringField(
         _l("Tags"),
         validators=[Optional(), Length(max=500)],
-        description=_l("Separate several tags with commas, e.g. Gastro, barrier-free."),
+        description=_l("Separate several tags with commas, e.g. Gastro, barrier-free"),
     )
     accessibility_notes = TextAreaField(
         _l("Accessibility"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2}
@@ -150,7 +153,7 @@ class EmployerForm(BaseForm):
             district=self.district.data or None,
             phone=self.phone.data or None,
             email=self.email.data or None,
-            website=self.website.data or None,
+            website=normalize_website(self.website.data) or None,
             accessibility_notes=self.accessibility_notes.data or None,
             transport_notes=self.transport_notes.data or None,
             notes=self.notes.data or None,

@@ -70,6 +70,8 @@ def test_bad_input_gets_a_german_message_at_the_field_and_keeps_everything_typed
             continue
         assert f'value="{typed}"' in page, f"{name} lost"
     assert "Ruhiger Betrieb, gute Anleitung." in page
+    if value.strip() and field != "stage_id":
+        assert f'value="{value}"' in page, "the wrong input itself is kept, unchanged"
     assert db.session.scalar(select(func.count(Employer.id))) == 0
 
 
