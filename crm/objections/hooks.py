@@ -67,3 +67,11 @@ def record_activity_objection(*, activity, form=None) -> None:
             )
     except ObjectionError as error:
         raise ActivityError(error.message, "objection_id") from error
+    g.objection_recorded = True
+
+
+def refresh_after_htmx_log(response):
+    """After an in-place (htmx) quick log that recorded an objection, reload the page so its panel shows it."""
+    if g.get("objection_recorded") and request.headers.get("HX-Request") and response.status_code < 400:
+        response.headers["HX-Refresh"] = "true"
+    return response

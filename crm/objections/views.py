@@ -23,7 +23,7 @@ from crm.objections.forms import (
     ObjectionRecordForm,
     OutcomeForm,
 )
-from crm.objections.hooks import objection_catalogue, record_activity_objection
+from crm.objections.hooks import objection_catalogue, record_activity_objection, refresh_after_htmx_log
 from crm.objections.models import Argument, ArgumentUse, EmployerObjection, Objection, Outcome, RecordStatus
 from crm.objections.services import (
     BERLIN,
@@ -415,6 +415,7 @@ def _timeline_entries(employer_id: int, limit: int) -> list[TimelineEntry]:
 
 
 bp.add_app_template_global(objection_catalogue, "objection_catalogue")
+bp.after_app_request(refresh_after_htmx_log)
 if record_activity_objection not in AFTER_LOG_HOOKS:
     AFTER_LOG_HOOKS.append(record_activity_objection)
 

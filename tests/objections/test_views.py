@@ -325,3 +325,54 @@ def test_matrix_cell_links_to_its_records(login_as, employer, recorded):
     assert link in html
     detail = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert "Hotel Elbblick" in detail and "<caption" in detail
+
+
+def _activity_data(token: str, **objection_fields) -> dict:
+    return {
+        "activity-csrf_token": token,
+        "activity-kind": "call",
+        "activity-occurred_at": (utcnow() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "activity-subject": "Telefonat",
+        "objection_outcome": "open",
+        **objection_fields,
+    }
+
+
+def test_argument_without_objection_stops_the_whole_log_and_keeps_the_input(login_as, employer):
+    from crm.activities.models import Activity
+
+    client = login_as(Role.COACH)
+    url = f"/employers/{employer.id}/activities/new"
+    token = csrf_token_from(
+        client.get(url).get_data(as_text=True).replace('name="activity-csrf_token"', 'name="csrf_token"')
+    )
+    argument = first(Argument)
+    response = client.post(
+        url, data=_activity_data(token, objection_argument_id=str(argument.id), objection_note="Zu teuer")
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Bitte wählen Sie den Einwand, auf den das Argument geantwortet hat." in html
+    assert 'value="Zu teuer"' in html and f'<option value="{argument.id}" selected>' in html
+    db.session.expire_all()
+    assert db.session.scalar(select(Activity)) is None and records() == []
+
+
+def test_htmx_quick_log_with_an_objection_reloads_the_page(login_as, employer):
+    client = login_as(Role.COACH)
+    token = csrf_token_from(client.get("/objections/arguments").get_data(as_text=True))
+    data = _activity_data(token, objection_id=str(first(Objection).id))
+    response = client.post(f"/employers/{employer.id}/activities/new", data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.headers.get("HX-Refresh") == "true"
+    plain = client.post(
+        f"/employers/{employer.id}/activities/new", data=_activity_data(token), headers={"HX-Request": "true"}
+    )
+    assert "HX-Refresh" not in plain.headers
+
+
+def test_timeline_lists_objections(login_as, employer, recorded):
+    from crm.timeline import employer_timeline
+
+    page = employer_timeline(employer.id, kinds={"objection"})
+    assert [entry.item.objection.name for entry in page.entries] == ["Betreuungsaufwand"]
