@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.auth.models import User
 from crm.contacts.models import Contact
+from crm.db import utcnow
 from crm.duoday.models import (
     DuoDayEvent,
     DuoDayInvitation,
@@ -24,7 +25,7 @@ from crm.extensions import db
 from crm.followups.services import FollowUpError, schedule_followup
 from crm.followups.workdays import local_today
 from crm.placements.models import Placement
-from crm.placements.reminders import close_reminder, ensure_reminder
+from crm.placements.reminders import cancel_reminder, close_reminder, ensure_reminder
 from crm.placements.services import PlacementError, check_participant_ref
 
 # Registration with the DuoDay organiser must be done in time: remind a week before the deadline.
@@ -161,6 +162,8 @@ def update_participation(
     *, participation: DuoDayParticipation, data: ParticipationInput, actor: User | None, today: date | None = None
 ) -> DuoDayParticipation:
     """Save status, outcome and feedback; a confirmed or cancelled participation needs no deadline reminder."""
+    if participation.archived_at is not None:
+        raise DuoDayError(_l("This record is archived. An administrator can restore it."))
     _check_participation(data, participation.employer)
     _apply_participation(participation, data)
     db.session.flush()
@@ -201,6 +204,22 @@ def sync_deadline_reminder(
         today=today,
     )
     db.session.flush()
+
+
+def archive_participation(*, participation: DuoDayParticipation, actor: User | None) -> DuoDayParticipation:
+    """Archive a participation entered by mistake (admins can restore it); its reminder is cancelled."""
+    participation.archived_at = utcnow()
+    cancel_reminder(followup=participation.reminder_followup, actor=actor)
+    db.session.flush()
+    return participation
+
+
+def restore_participation(*, participation: DuoDayParticipation, actor: User | None) -> DuoDayParticipation:
+    """Bring an archived participation back, with its deadline reminder."""
+    participation.archived_at = None
+    db.session.flush()
+    sync_deadline_reminder(participation=participation, actor=actor)
+    return participation
 
 
 PLACEMENT_TYPE_FOR_OUTCOME = {

@@ -16,6 +16,7 @@ from crm.duoday.forms import EventForm, InviteForm, ParticipationForm
 from crm.duoday.models import DuoDayEvent, DuoDayParticipation
 from crm.duoday.services import (
     DuoDayError,
+    archive_participation,
     create_event,
     create_participation,
     default_invitation_date,
@@ -25,6 +26,7 @@ from crm.duoday.services import (
     participation_placements,
     participations_for_employer,
     participations_for_event,
+    restore_participation,
     update_event,
     update_participation,
     year_overview,
@@ -34,7 +36,8 @@ from crm.extensions import db
 from crm.followups.workdays import local_today
 from crm.forms import form_status
 from crm.panels import Panel, register_panel
-from crm.security import EDITORS, LOGGERS, roles_required
+from crm.placements.forms import ConfirmForm
+from crm.security import ADMINS, EDITORS, LOGGERS, roles_required
 from crm.timeline import TimelineEntry, TimelineSource, register_source
 
 INVITE_LIST_LIMIT = 200
@@ -253,7 +256,32 @@ def edit_participation(participation_id: int):
         employer=employer,
         participation=participation,
         placement=placement,
+        confirm_form=ConfirmForm(formdata=None),
     ), form_status(form)
+
+
+@bp.post("/participations/<int:participation_id>/archive")
+@roles_required(*LOGGERS)
+def archive_participation_view(participation_id: int):
+    participation = db.get_or_404(DuoDayParticipation, participation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    archive_participation(participation=participation, actor=current_user)
+    db.session.commit()
+    flash(_("The DuoDay participation has been archived. An administrator can restore it."), "success")
+    return redirect(url_for("duoday.event", event_id=participation.event_id))
+
+
+@bp.post("/participations/<int:participation_id>/restore")
+@roles_required(*ADMINS)
+def restore_participation_view(participation_id: int):
+    participation = db.get_or_404(DuoDayParticipation, participation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    restore_participation(participation=participation, actor=current_user)
+    db.session.commit()
+    flash(_("The DuoDay participation has been restored."), "success")
+    return redirect(url_for("duoday.edit_participation", participation_id=participation.id))
 
 
 # --- the employer page ----------------------------------------------------------------------------

@@ -70,3 +70,9 @@ def close_reminder(*, followup: FollowUp | None, actor: User | None) -> None:
         complete_followup(followup=followup, by=actor)
     else:
         cancel_followup(followup=followup, by=None)
+
+
+def cancel_reminder(*, followup: FollowUp | None, actor: User | None) -> None:
+    """The record behind the reminder was archived: cancel the open reminder (kept for the history)."""
+    if followup is not None and followup.status == FollowUpStatus.OPEN:
+        cancel_followup(followup=followup, by=actor)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm.auth.models import User
+from crm.db import utcnow
 from crm.employers.models import Employer, Stage
 from crm.extensions import db
 from crm.followups.workdays import local_today
@@ -23,7 +24,7 @@ from crm.placements.models import (
     PlacementPhase,
     PlacementType,
 )
-from crm.placements.reminders import close_reminder, ensure_reminder
+from crm.placements.reminders import cancel_reminder, close_reminder, ensure_reminder
 from crm.postings.models import JobPosting
 
 COOPERATION_STAGE_KEY = "cooperation"
@@ -84,6 +85,14 @@ class PlacementInput:
     subsidy_percent: int | None = None
     approval_from: date | None = None
     approval_until: date | None = None
+
+
+ARCHIVED = _l("This record is archived. An administrator can restore it.")
+
+
+def _check_not_archived(placement: Placement) -> None:
+    if placement.archived_at is not None:
+        raise PlacementError(ARCHIVED)
 
 
 def _check(data: PlacementInput, employer: Employer, *, today: date) -> None:
@@ -155,6 +164,7 @@ def update_placement(
 ) -> Placement:
     """Save the edited facts, checklist and funding; keep the reminders in step."""
     today = today or local_today()
+    _check_not_archived(placement)
     _check(data, placement.employer, today=today)
     _apply(placement, data)
     current = current_phase(placement)
@@ -181,6 +191,7 @@ def advance_placement(
     today: date | None = None,
 ) -> PlacementPhase:
     """Start the next phase (e.g. trial → outsourced workplace); the previous phase ends that day."""
+    _check_not_archived(placement)
     if not placement.is_active:
         raise PlacementError(_l("This placement has ended. Record a new placement instead."), "placement_type")
     if placement_type == placement.placement_type:
@@ -221,6 +232,7 @@ def end_placement(
 ) -> Placement:
     """Close the placement with its outcome; open reminders about it are closed."""
     reason = (reason or "").strip() or None
+    _check_not_archived(placement)
     if not placement.is_active:
         raise PlacementError(_l("This placement has already ended."), "outcome")
     if end_date < placement.start_date:
@@ -239,12 +251,20 @@ def end_placement(
     return placement
 
 
-def archive_placement(*, placement: Placement) -> Placement:
-    """Archive a placement recorded by mistake (admins can restore it)."""
-    from crm.db import utcnow
-
+def archive_placement(*, placement: Placement, actor: User | None) -> Placement:
+    """Archive a placement recorded by mistake (admins can restore it); its reminders are cancelled."""
     placement.archived_at = utcnow()
+    cancel_reminder(followup=placement.safety_followup, actor=actor)
+    cancel_reminder(followup=placement.funding_followup, actor=actor)
     db.session.flush()
+    return placement
+
+
+def restore_placement(*, placement: Placement, actor: User | None) -> Placement:
+    """Bring an archived placement back, with its reminders."""
+    placement.archived_at = None
+    db.session.flush()
+    sync_reminders(placement=placement, actor=actor)
     return placement
 
 

@@ -24,15 +24,17 @@ from crm.placements.models import SAFETY_ITEMS, Placement, PlacementOutcome, Pla
 from crm.placements.services import (
     PlacementError,
     advance_placement,
+    archive_placement,
     cooperation_suggestion,
     create_placement,
     end_placement,
     placement_counts,
     placements_for_employer,
+    restore_placement,
     update_placement,
 )
 from crm.postings.services import postings_for_employer
-from crm.security import EDITORS, roles_required
+from crm.security import ADMINS, EDITORS, roles_required
 from crm.timeline import TimelineEntry, TimelineSource, register_source
 
 # Coaches accompany placements; admins may correct them. Everyone else reads.
@@ -252,6 +254,30 @@ def accept_cooperation(placement_id: int):
     else:
         db.session.commit()
         flash(_("%(name)s is now in the stage “%(stage)s”.", name=placement.employer.name, stage=stage.name), "success")
+    return redirect(url_for("placements.detail", placement_id=placement.id))
+
+
+@bp.post("/<int:placement_id>/archive")
+@roles_required(*MANAGERS)
+def archive(placement_id: int):
+    placement = _load(placement_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    archive_placement(placement=placement, actor=current_user)
+    db.session.commit()
+    flash(_("The placement has been archived. An administrator can restore it."), "success")
+    return redirect(url_for("employers.detail", employer_id=placement.employer_id))
+
+
+@bp.post("/<int:placement_id>/restore")
+@roles_required(*ADMINS)
+def restore(placement_id: int):
+    placement = _load(placement_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    restore_placement(placement=placement, actor=current_user)
+    db.session.commit()
+    flash(_("The placement has been restored."), "success")
     return redirect(url_for("placements.detail", placement_id=placement.id))
 
 

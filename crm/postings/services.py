@@ -18,7 +18,7 @@ from crm.employers.models import Employer
 from crm.extensions import db
 from crm.followups.workdays import local_today
 from crm.placements.models import Placement
-from crm.placements.reminders import close_reminder, ensure_reminder
+from crm.placements.reminders import cancel_reminder, close_reminder, ensure_reminder
 from crm.postings.models import JobPosting, PostingStatus, PostingType
 
 
@@ -47,6 +47,11 @@ class PostingInput:
     contact_user_id: int | None = None
     board_site_id: int | None = None
     displayed_until: date | None = None
+
+
+def _check_not_archived(posting: JobPosting) -> None:
+    if posting.archived_at is not None:
+        raise PostingError(_l("This record is archived. An administrator can restore it."))
 
 
 def _check(data: PostingInput) -> None:
@@ -87,6 +92,7 @@ def create_posting(*, employer: Employer, data: PostingInput, actor: User | None
 
 def update_posting(*, posting: JobPosting, data: PostingInput, actor: User | None) -> JobPosting:
     """Save the edited posting; filling goes through fill_posting (it asks which placement filled it)."""
+    _check_not_archived(posting)
     if data.status == PostingStatus.FILLED and posting.status != PostingStatus.FILLED:
         raise PostingError(_l("Use “Mark as filled” to say which placement filled the posting."), "status")
     _check(data)
@@ -103,6 +109,7 @@ def update_posting(*, posting: JobPosting, data: PostingInput, actor: User | Non
 
 def fill_posting(*, posting: JobPosting, placement: Placement | None, actor: User | None) -> JobPosting:
     """Mark the posting filled and link the placement that filled it; the poster must come down."""
+    _check_not_archived(posting)
     if posting.status == PostingStatus.FILLED:
         raise PostingError(_l("This posting is already filled."), "placement_id")
     if placement is not None:
@@ -136,9 +143,25 @@ def take_down_posting(*, posting: JobPosting, actor: User | None) -> JobPosting:
     return posting
 
 
+def archive_posting(*, posting: JobPosting, actor: User | None) -> JobPosting:
+    """Archive a posting entered by mistake (admins can restore it); its reminder is cancelled."""
+    posting.archived_at = utcnow()
+    cancel_reminder(followup=posting.takedown_followup, actor=actor)
+    db.session.flush()
+    return posting
+
+
+def restore_posting(*, posting: JobPosting, actor: User | None) -> JobPosting:
+    """Bring an archived posting back, with its take-down reminder."""
+    posting.archived_at = None
+    db.session.flush()
+    sync_takedown_reminder(posting=posting, actor=actor)
+    return posting
+
+
 def takedown_due(posting: JobPosting, *, today: date) -> date | None:
     """When the poster must come down: now if filled or closed, else the day it hangs until."""
-    if not posting.is_on_board:
+    if not posting.is_on_board or posting.archived_at is not None:
         return None
     if posting.status.is_finished:
         return today

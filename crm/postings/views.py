@@ -22,16 +22,18 @@ from crm.postings.models import JobPosting, PostingStatus, PostingType
 from crm.postings.services import (
     PostingError,
     PostingFilters,
+    archive_posting,
     close_posting,
     create_posting,
     fill_posting,
     posting_districts,
     postings_for_employer,
     postings_query,
+    restore_posting,
     take_down_posting,
     update_posting,
 )
-from crm.security import EDITORS, roles_required
+from crm.security import ADMINS, EDITORS, roles_required
 from crm.timeline import TimelineEntry, TimelineSource, register_source
 
 PER_PAGE = 25
@@ -206,6 +208,30 @@ def take_down(posting_id: int):
         db.session.commit()
         flash(_("The poster has been recorded as taken down."), "success")
     return redirect(url_for("postings.detail", posting_id=posting_id))
+
+
+@bp.post("/<int:posting_id>/archive")
+@roles_required(*EDITORS)
+def archive(posting_id: int):
+    posting = _load(posting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    archive_posting(posting=posting, actor=current_user)
+    db.session.commit()
+    flash(_("The job posting has been archived. An administrator can restore it."), "success")
+    return redirect(url_for("employers.detail", employer_id=posting.employer_id))
+
+
+@bp.post("/<int:posting_id>/restore")
+@roles_required(*ADMINS)
+def restore(posting_id: int):
+    posting = _load(posting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    restore_posting(posting=posting, actor=current_user)
+    db.session.commit()
+    flash(_("The job posting has been restored."), "success")
+    return redirect(url_for("postings.detail", posting_id=posting.id))
 
 
 @bp.get("/<int:posting_id>/poster")

@@ -218,3 +218,39 @@ def test_the_overview_needs_the_same_number_of_queries_for_3_and_30_rows(app, lo
     with count_queries(app) as many:
         assert client.get(f"/duoday/?year={year}").status_code == 200
     assert len(few) == len(many)
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_archive_participation_by_loggers_restore_by_admin_only(login_as, create_employer, make_user, role):
+    participation = make_participation(create_employer(), make_event(), actor=make_user("coach"))
+    client = login_as(role)
+    token = csrf_token_from(client.get("/duoday/").get_data(as_text=True))
+    response = client.post(f"/duoday/participations/{participation.id}/archive", data={"csrf_token": token})
+    assert response.status_code == (302 if role in LOGGERS else 403)
+    db.session.expire_all()
+    participation = db.session.get(DuoDayParticipation, participation.id)
+    if role in LOGGERS:
+        assert participation.archived_at is not None
+        assert participation.reminder_followup.status == FollowUpStatus.CANCELLED
+    response = client.post(f"/duoday/participations/{participation.id}/restore", data={"csrf_token": token})
+    assert response.status_code == (302 if role == "admin" else 403)
+    if role == "admin":
+        db.session.expire_all()
+        assert db.session.get(DuoDayParticipation, participation.id).reminder_followup.status == FollowUpStatus.OPEN
+
+
+def test_the_event_page_needs_the_same_number_of_queries_for_3_and_30_hosts(app, login_as, create_employer):
+    event = make_event()
+    client = login_as("viewer")
+
+    def add(count: int) -> None:
+        for n in range(count):
+            make_participation(create_employer(f"Gast {count}-{n}"), event, job_area="Küche")
+
+    add(3)
+    with count_queries(app) as few:
+        assert client.get(f"/duoday/events/{event.id}").status_code == 200
+    add(27)
+    with count_queries(app) as many:
+        assert client.get(f"/duoday/events/{event.id}").status_code == 200
+    assert len(few) == len(many)

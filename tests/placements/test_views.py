@@ -206,3 +206,49 @@ def test_the_list_needs_the_same_number_of_queries_for_3_and_30_rows(app, login_
     with count_queries(app) as many:
         assert client.get("/placements/?state=all").status_code == 200
     assert len(few) == len(many)
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_archive_by_coach_or_admin_restore_by_admin_only(login_as, create_employer, make_user, role):
+    from crm.followups.models import FollowUpStatus
+
+    placement = make_placement(create_employer(), actor=make_user("coach"))
+    client = login_as(role)
+    token = csrf_token_from(client.get(f"/placements/{placement.id}").get_data(as_text=True))
+    response = client.post(f"/placements/{placement.id}/archive", data={"csrf_token": token})
+    assert response.status_code == (302 if role in MANAGERS else 403)
+    db.session.expire_all()
+    placement = db.session.get(Placement, placement.id)
+    if role in MANAGERS:
+        assert placement.archived_at is not None
+        assert placement.safety_followup.status == FollowUpStatus.CANCELLED
+    else:
+        from crm.placements.services import archive_placement
+
+        archive_placement(placement=placement, actor=None)
+        db.session.commit()
+    response = client.post(f"/placements/{placement.id}/restore", data={"csrf_token": token})
+    assert response.status_code == (302 if role == "admin" else 403)
+    db.session.expire_all()
+    placement = db.session.get(Placement, placement.id)
+    assert (placement.archived_at is None) == (role == "admin")
+    if role == "admin":
+        assert placement.safety_followup.status == FollowUpStatus.OPEN
+
+
+def test_an_archived_placement_cannot_be_edited(login_as, create_employer):
+    from crm.placements.services import archive_placement
+
+    placement = make_placement(create_employer())
+    archive_placement(placement=placement, actor=None)
+    db.session.commit()
+    client = login_as("coach")
+    html = client.get(f"/placements/{placement.id}").get_data(as_text=True)
+    assert "Dieser Eintrag ist archiviert" in html
+    token = form_token(client, f"/placements/{placement.id}/phase")
+    response = client.post(
+        f"/placements/{placement.id}/phase",
+        data={"csrf_token": token, "placement_type": "group", "start_date": today().isoformat()},
+    )
+    assert response.status_code == 422
+    assert "archiviert" in response.get_data(as_text=True)

@@ -228,3 +228,20 @@ def test_the_list_needs_the_same_number_of_queries_for_3_and_30_rows(app, login_
     with count_queries(app) as many:
         assert client.get("/postings/").status_code == 200
     assert len(few) == len(many)
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_archive_by_editors_restore_by_admin_only(login_as, create_employer, make_user, role):
+    posting = _on_board(create_employer(), make_user("acquisition"))
+    client = login_as(role)
+    token = csrf_token_from(client.get(f"/postings/{posting.id}").get_data(as_text=True))
+    response = client.post(f"/postings/{posting.id}/archive", data={"csrf_token": token})
+    assert response.status_code == (302 if role in EDITORS else 403)
+    db.session.expire_all()
+    posting = db.session.get(JobPosting, posting.id)
+    if role in EDITORS:
+        assert posting.archived_at is not None
+        assert posting.takedown_followup.status == FollowUpStatus.CANCELLED
+        assert client.get("/postings/").get_data(as_text=True).count(posting.title) == 0
+    response = client.post(f"/postings/{posting.id}/restore", data={"csrf_token": token})
+    assert response.status_code == (302 if role == "admin" else 403)
