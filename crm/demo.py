@@ -8,7 +8,9 @@ from crm.auth.services import create_user
 from crm.contacts.demo import load_demo_contacts
 from crm.employers.demo import load_demo_employers
 from crm.extensions import db
+from crm.objections.demo import load_demo_objections
 from crm.placements.demo import load_demo_duoday, load_demo_placements, load_demo_postings
+from crm.referrals.demo import load_demo_referrals
 
 DEMO_PASSWORD = "Inklusiv-Demo-2026"
 
@@ -20,7 +22,7 @@ DEMO_USERS = [
 ]
 
 # Domains append loaders here: each takes the demo users (by role) and is idempotent.
-DEMO_LOADERS: list = [load_demo_employers, load_demo_contacts, load_demo_activities, load_demo_postings, load_demo_placements, load_demo_duoday]
+DEMO_LOADERS: list = [load_demo_employers, load_demo_contacts, load_demo_activities, load_demo_postings, load_demo_placements, load_demo_duoday, load_demo_objections, load_demo_referrals]
 
 
 def load_demo_data() -> list[User]:

@@ -200,6 +200,11 @@ def set_do_not_approach_before(*, employer: Employer, day: date | None) -> Emplo
     return employer
 
 
+def may_approach(employer: Employer, *, on: date) -> bool:
+    """False while the employer's "do not approach before" date lies after `on` (for lists and bulk follow-ups)."""
+    return employer.do_not_approach_before is None or employer.do_not_approach_before <= on
+
+
 # --- reading ------------------------------------------------------------------------------------
 
 

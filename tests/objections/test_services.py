@@ -157,3 +157,49 @@ def test_frequent_open_objections_and_best_arguments(create_employer):
     assert [(o.name, n) for o, n in open_rows] == [("Angst vor Fehlzeiten", 1), ("Kosten", 1)]
     best = best_arguments(InsightFilter(industry_id=industry.id))
     assert [(a.name, c.resolved) for a, c in best] == [(coach.name, 1)]
+
+
+def test_may_approach_respects_the_reapproach_date(create_employer):
+    from crm.objections.services import may_approach
+
+    employer = create_employer()
+    assert may_approach(employer, on=date(2026, 1, 1))
+    employer.do_not_approach_before = date(2026, 6, 1)
+    assert not may_approach(employer, on=date(2026, 5, 31))
+    assert may_approach(employer, on=date(2026, 6, 1))
+
+
+def test_panels_load_with_a_constant_number_of_queries(app, create_employer):
+    from crm.objections.views import _load_panel as objections_panel
+    from crm.referrals.services import record_referral
+    from crm.referrals.views import _load_panel as referrals_panel
+    from tests.helpers import count_queries
+
+    employer = create_employer("Zentrale")
+
+    def add(n: int, tag: str) -> None:
+        for i in range(n):
+            record = record_objection(employer=employer, objection=objection(), actor=None)
+            record_argument(record=record, argument=argument(), outcome=Outcome.OPEN, actor=None)
+            child = create_employer(f"Kind {tag}{i}")
+            record_referral(referred=child, referred_on=date.today(), actor=None, referrer_employer=employer)
+            record_referral(
+                referred=create_employer(f"Enkel {tag}{i}"),
+                referred_on=date.today(),
+                actor=None,
+                referrer_employer=child,
+            )
+        db.session.commit()
+
+    def queries() -> tuple[int, int]:
+        db.session.expire_all()
+        with count_queries(app) as first:
+            objections_panel(employer)
+        with count_queries(app) as second:
+            referrals_panel(employer)
+        return len(first), len(second)
+
+    add(1, "a")
+    few = queries()
+    add(6, "b")
+    assert queries() == few
