@@ -18,10 +18,8 @@
     var textarea = wrapper.querySelector("textarea");
     var keep = requiresReason(select) || (textarea && textarea.value.trim() !== "") ||
       (textarea && textarea.getAttribute("aria-invalid") === "true");
+    // No "required" attribute: the server answers with a German message at the field.
     wrapper.hidden = !keep;
-    if (textarea) {
-      textarea.required = requiresReason(select);
-    }
   }
 
   function initStageForms() {
