@@ -60,6 +60,9 @@ class CalculatorForm(BaseForm):
             # An unreadable number gets WTForms' parse error and the range message; one message is enough.
             if len(field.errors) > 1:
                 field.errors = field.errors[-1:]
+        if self.workplaces.raw_data in (None, [], [""]) and self.employed.data is not None:
+            self.workplaces.errors = [_l("Please enter the number of workplaces as well.")]
+            valid = False
         return valid
 
     def validate_employed(self, field) -> None:

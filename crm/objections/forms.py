@@ -22,6 +22,13 @@ def optional_id(value) -> int | None:
 
 
 class CatalogueEntryForm(BaseForm):
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # An unreadable number gets WTForms' parse error and the range message; one message is enough.
+        if len(self.position.errors) > 1:
+            self.position.errors = self.position.errors[-1:]
+        return valid
+
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter a name.")), at_most(160)])
     text = TextAreaField(_l("Text"), validators=[Optional(), at_most(2000)], render_kw={"rows": 4})
     position = IntegerField(

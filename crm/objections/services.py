@@ -147,6 +147,14 @@ def set_argument_outcome(*, use: ArgumentUse, outcome: Outcome) -> ArgumentUse:
     return use
 
 
+def archive_objection_record(*, record: EmployerObjection) -> EmployerObjection:
+    """Take a wrongly recorded objection off the page and out of the figures (the audit trail keeps it)."""
+    if record.archived_at is None:
+        record.archived_at = utcnow()
+        db.session.flush()
+    return record
+
+
 def record_decline_reason(
     *, employer: Employer, objection: Objection | None, text: str | None, actor: User | None
 ) -> EmployerObjection | None:

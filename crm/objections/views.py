@@ -29,6 +29,7 @@ from crm.objections.services import (
     BERLIN,
     InsightFilter,
     ObjectionError,
+    archive_objection_record,
     best_arguments,
     decline_employer,
     employer_objections,
@@ -243,11 +244,8 @@ def set_outcome(use_id: int):
 def archive_record(record_id: int):
     """Remove a wrongly recorded objection from the page and the figures (kept in the audit trail)."""
     record = db.get_or_404(EmployerObjection, record_id)
-    if record.archived_at is None:
-        from crm.db import utcnow
-
-        record.archived_at = utcnow()
-        db.session.commit()
+    archive_objection_record(record=record)
+    db.session.commit()
     flash(_("The objection “%(name)s” has been removed.", name=record.objection.name), "success")
     return redirect(_back(record.employer_id))
 

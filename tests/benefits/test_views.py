@@ -167,3 +167,9 @@ def test_fact_form_rejects_bad_keys_and_empty_values(login_as):
 def test_fact_form_without_csrf_is_refused(login_as):
     client = login_as(Role.ADMIN)
     assert client.post("/benefits/facts/new", data={"key": "x", "label": "y", "text": "z"}).status_code == 400
+
+
+def test_employed_without_workplaces_asks_for_the_workplaces(login_as, employer):
+    response = login_as(Role.VIEWER).get(f"/employers/{employer.id}/benefits?workplaces=&employed=2")
+    assert response.status_code == 422
+    assert "Bitte geben Sie auch die Zahl der Arbeitsplätze ein." in response.get_data(as_text=True)

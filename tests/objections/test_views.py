@@ -376,3 +376,24 @@ def test_timeline_lists_objections(login_as, employer, recorded):
 
     page = employer_timeline(employer.id, kinds={"objection"})
     assert [entry.item.objection.name for entry in page.entries] == ["Betreuungsaufwand"]
+
+
+def test_archived_employer_takes_no_new_objections(login_as, employer):
+    from crm.employers.services import archive_employer
+
+    archive_employer(employer=employer)
+    db.session.commit()
+    client = login_as(Role.ACQUISITION)
+    response = client.get(f"/employers/{employer.id}/objections/new")
+    assert response.status_code == 302
+    assert client.get(f"/employers/{employer.id}/decline").status_code == 302
+
+
+def test_catalogue_position_gets_one_german_message(login_as):
+    client = login_as(Role.ADMIN)
+    url = "/objections/catalogue/arguments/new"
+    response = client.post(url, data={"csrf_token": form_token(client, url), "name": "Neu", "position": "zehn"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Bitte geben Sie eine Zahl von 0 bis 10000 ein." in html
+    assert "Keine gültige" not in html

@@ -267,3 +267,14 @@ def test_insights_use_a_constant_number_of_queries(app, login_as, create_employe
         html = client.get("/insights/referrals").get_data(as_text=True)
     assert len(few) == len(many)
     assert "Quelle B" in html and "<caption" in html
+
+
+def test_timeline_lists_referrals_on_both_employers(create_employer, referrer):
+    from crm.timeline import employer_timeline
+
+    referred = create_employer("Kita Regenbogen")
+    record_referral(referred=referred, referred_on=date.today(), actor=None, referrer_employer=referrer)
+    db.session.commit()
+    for employer_id in (referrer.id, referred.id):
+        page = employer_timeline(employer_id, kinds={"referral"})
+        assert [entry.item.referred.name for entry in page.entries] == ["Kita Regenbogen"]
