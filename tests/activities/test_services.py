@@ -214,3 +214,38 @@ def test_recent_activities_are_the_newest_three(create_employer, create_activity
     for days in (9, 1, 5, 3):
         create_activity(employer, f"vor {days} Tagen", occurred_at=utcnow() - timedelta(days=days))
     assert [a.subject for a in services.recent_activities(employer.id)] == ["vor 1 Tagen", "vor 3 Tagen", "vor 5 Tagen"]
+
+
+def test_concurrent_logs_keep_the_newest_contact_time(app, create_employer):
+    """Two users log for one employer at once; the one committing last logged the older contact."""
+    import threading
+    import time
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises all writers; the row lock matters on PostgreSQL")
+    employer_id = create_employer().id
+    newer, older = utcnow() - timedelta(hours=1), utcnow() - timedelta(days=3)
+    errors: list[BaseException] = []
+
+    def second_user() -> None:
+        try:
+            with app.app_context():
+                employer = db.session.get(Employer, employer_id)
+                services.log_activity(
+                    employer=employer, kind=ActivityKind.CALL, user=None, subject="B", occurred_at=older
+                )
+                db.session.commit()
+        except BaseException as error:  # reported to the test thread
+            errors.append(error)
+
+    with app.app_context():
+        employer = db.session.get(Employer, employer_id)
+        services.log_activity(employer=employer, kind=ActivityKind.VISIT, user=None, subject="A", occurred_at=newer)
+        thread = threading.Thread(target=second_user)
+        thread.start()
+        time.sleep(0.5)  # the second user now waits for the employer row
+        assert thread.is_alive()
+        db.session.commit()
+    thread.join(timeout=10)
+    assert not errors
+    assert reload(db.session.get(Employer, employer_id)).last_contact_at == newer
