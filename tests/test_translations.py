@@ -42,6 +42,6 @@ def test_catalogue_covers_every_message_in_the_code():
 
 def test_compiled_catalogue_matches_the_po_file():
     with open(CATALOGUE / "messages.mo", "rb") as handle:
-        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
-    source = {m.id: m.string for m in _po() if m.id and not m.fuzzy}
+        compiled = {_text(m.id): _text(m.string) for m in read_mo(handle) if m.id}
+    source = {_text(m.id): _text(m.string) for m in _po() if m.id and not m.fuzzy}
     assert compiled == source, "run `make translations-compile`"
