@@ -220,3 +220,30 @@ def test_safe_next_is_followed(login_as, create_employer):
     url = f"/employers/{employer.id}/contacts/new?next=//evil.example.org"
     response = client.post(url, data=contact_form(form_token(client, url)))
     assert response.headers["Location"].endswith(f"/employers/{employer.id}#panel-contacts")
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_make_primary_per_role(role, login_as, create_employer, create_contact):
+    employer = create_employer()
+    first = create_contact(employer, "Erste")
+    second = create_contact(employer, "Zweite")
+    client = login_as(role)
+    response = client.post(f"/contacts/{second.id}/primary", data={"csrf_token": page_token(client)})
+    allowed = role in LOGGER_ROLES
+    assert response.status_code == (302 if allowed else 403)
+    db.session.expire_all()
+    assert db.session.get(Contact, second.id).is_primary == allowed
+    assert db.session.get(Contact, first.id).is_primary != allowed
+
+
+def test_make_primary_refuses_a_person_who_left(login_as, create_employer, create_contact):
+    employer = create_employer()
+    create_contact(employer, "Erste")
+    gone = create_contact(employer, "Gegangen", has_left=True)
+    client = login_as(Role.COACH)
+    response = client.post(
+        f"/contacts/{gone.id}/primary", data={"csrf_token": page_token(client)}, follow_redirects=True
+    )
+    assert "kann nicht Hauptansprechpartner*in sein" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert not db.session.get(Contact, gone.id).is_primary
