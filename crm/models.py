@@ -16,5 +16,6 @@ from crm.objections.models import Argument, ArgumentUse, EmployerObjection, Obje
 from crm.placements.models import Placement, PlacementPhase  # noqa: F401
 from crm.postings.models import JobPosting  # noqa: F401
 from crm.referrals.models import Partner, ProviderInvolvement, Referral  # noqa: F401
+from crm.reports.models import QuotaSettings  # noqa: F401
 from crm.scheduler import SchedulerLock  # noqa: F401
 from crm.sites.models import Site  # noqa: F401

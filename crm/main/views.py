@@ -1,4 +1,4 @@
-"""Start page and health check."""
+"""Start page (the dashboard), health check and language switch."""
 
 from flask import jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -6,13 +6,19 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from crm.extensions import db
+from crm.followups.workdays import local_today
 from crm.main import bp
-from crm.security import is_safe_next
+from crm.reports.dashboard import build_dashboard
+from crm.security import LOGGERS, is_safe_next
 
 
 @bp.get("/")
 def dashboard() -> str:
-    return render_template("main/dashboard.html")
+    """The start page: my follow-ups, activities and employers; the team's pipeline, postings, DuoDay, news."""
+    today = local_today()
+    personal = current_user.role in LOGGERS
+    data = build_dashboard(user=current_user, today=today, personal=personal)
+    return render_template("main/dashboard.html", data=data, today=today, personal=personal)
 
 
 @bp.get("/healthz")
