@@ -8,6 +8,7 @@ from crm.auth.services import create_user
 from crm.contacts.demo import load_demo_contacts
 from crm.employers.demo import load_demo_employers
 from crm.extensions import db
+from crm.followups.demo import load_demo_followups
 from crm.objections.demo import load_demo_objections
 from crm.placements.demo import load_demo_duoday, load_demo_placements, load_demo_postings
 from crm.referrals.demo import load_demo_referrals
@@ -22,7 +23,7 @@ DEMO_USERS = [
 ]
 
 # Domains append loaders here: each takes the demo users (by role) and is idempotent.
-DEMO_LOADERS: list = [load_demo_employers, load_demo_contacts, load_demo_activities, load_demo_postings, load_demo_placements, load_demo_duoday, load_demo_objections, load_demo_referrals]
+DEMO_LOADERS: list = [load_demo_employers, load_demo_contacts, load_demo_activities, load_demo_postings, load_demo_placements, load_demo_duoday, load_demo_objections, load_demo_referrals, load_demo_followups]
 
 
 def load_demo_data() -> list[User]:
