@@ -171,7 +171,10 @@ class EmployerCreateForm(EmployerForm):
 
     def load_choices(self, **kwargs: Any) -> None:
         super().load_choices(**kwargs)
-        self.stage_id.choices = [(s.id, s.name) for s in active_stages() if not s.blocks_contact]
+        # Stages that need a reason or block contact are reached by a recorded move, not at creation.
+        self.stage_id.choices = [
+            (s.id, s.name) for s in active_stages() if not s.blocks_contact and not s.requires_reason
+        ]
 
 
 class StageChangeForm(BaseForm):

@@ -166,8 +166,8 @@ def test_create_form_defaults_to_research_and_the_current_user(login_as):
     lead = stage_by_key("lead")
     assert re.search(rf'<option selected value="{lead.id}">Recherche</option>', page)
     assert re.search(rf'<option selected value="{client.user.id}">{client.user.name}</option>', page)
-    # Do-not-contact is not a stage to create an employer in.
-    assert "Nicht kontaktieren</option>" not in page
+    # Stages that need a reason or block contact are reached by a recorded move only.
+    assert "Nicht kontaktieren</option>" not in page and "Abgelehnt</option>" not in page
 
 
 def test_create_employer_saves_everything_and_opens_the_briefing(login_as):
