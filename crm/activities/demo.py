@@ -182,6 +182,16 @@ PLAN = {
     "do_not_contact": (FIRST_STEPS[1:3], [DO_NOT_CONTACT]),
 }
 COACHED_KINDS = {K.VISIT}
+# Stage key -> range of days since the last contact (the demo should show employers due for contact).
+QUIET_DAYS = {
+    "lead": (0.2, 5),
+    "first_contact": (1, 40),
+    "talks": (1, 30),
+    "offer": (1, 20),
+    "trial": (0.5, 10),
+    "cooperation": (3, 120),
+    "dormant": (30, 200),
+}
 WINDOW = timedelta(days=365)
 
 
@@ -204,11 +214,16 @@ def load_demo_activities(users: dict[Role, User]) -> None:
         start = max(now - WINDOW, (employer.created_at or stage_start) + timedelta(days=1))
         times_before = _spread(rng, len(before), start, stage_start - timedelta(hours=2))
         if employer.stage.key in ("declined", "do_not_contact"):
-            times_since = [stage_start - timedelta(minutes=30)]
-        else:
-            times_since = _spread(
-                rng, len(since), max(start, stage_start + timedelta(hours=2)), now - timedelta(hours=3)
+            # The answer came the day the stage was set, during office hours.
+            answer = stage_start.replace(
+                hour=rng.randint(7, 13), minute=rng.choice((5, 20, 35, 50)), second=0, microsecond=0
             )
+            times_since = [answer if answer < stage_start else answer - timedelta(days=1)]
+        else:
+            # Some employers were contacted yesterday, others long ago: the cadence lists get both.
+            quiet_days = rng.uniform(*QUIET_DAYS.get(employer.stage.key, (1, 20)))
+            end = max(stage_start + timedelta(hours=4), now - timedelta(days=quiet_days))
+            times_since = _spread(rng, len(since), max(start, stage_start + timedelta(hours=2)), end)
         people = contacts.get(employer.id, [])
         code = f"{rng.choice('ABCDEFGHKLMNPRST')}{rng.choice('ABCDEFGHKLMNPRST')}-{rng.randint(10, 99)}"
         for (kind, subject, summary, outcome), at in zip(before + since, times_before + times_since, strict=True):
@@ -239,16 +254,30 @@ def _current_contacts_by_employer() -> dict[int, list[Contact]]:
 
 
 def _spread(rng: random.Random, count: int, start: datetime, end: datetime) -> list[datetime | None]:
-    """`count` ordered moments between start and end during office hours; None when there is no room."""
+    """`count` ordered moments between start and end, in office hours when there is room; None when not."""
     if count == 0:
         return []
     if end <= start:
         return [None] * count
+    office_start, office_end = _into_office_hours(start, later=True), _into_office_hours(end, later=False)
+    if office_start < office_end:
+        start, end = office_start, office_end
     span = (end - start) / count
     moments = []
     for i in range(count):
         at = start + span * i + span * rng.uniform(0.1, 0.9)
-        # Office hours in Hamburg (UTC+1/+2): 07:00-15:00 UTC is 08:00/09:00-16:00/17:00 local.
+        # Office hours in Hamburg: 07:00-14:59 UTC is 08:00/09:00-15:59/16:59 local.
         at = at.replace(hour=rng.randint(7, 14), minute=rng.choice((0, 10, 15, 30, 40, 45)), second=0, microsecond=0)
-        moments.append(min(max(at, start), end))
-    return moments
+        moments.append(min(max(at, start), end).replace(second=0, microsecond=0))
+    return sorted(moments)
+
+
+def _into_office_hours(at: datetime, *, later: bool) -> datetime:
+    """The nearest office-hours moment (07:00-14:50 UTC) at or after (`later`) or before `at`."""
+    if 7 <= at.hour < 15:
+        return at
+    if later:
+        day = at if at.hour < 7 else at + timedelta(days=1)
+        return day.replace(hour=7, minute=0, second=0, microsecond=0)
+    day = at if at.hour >= 15 else at - timedelta(days=1)
+    return day.replace(hour=14, minute=50, second=0, microsecond=0)
