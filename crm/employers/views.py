@@ -169,7 +169,7 @@ def new():
             )
         if not candidates:
             stage = db.session.get(Stage, form.stage_id.data)
-            employer = create_employer(data=form.to_input(), stage=stage, actor=current_user)
+            employer = create_employer(data=form.to_input(), stage=stage, actor=current_user._get_current_object())
             db.session.commit()
             flash(_("%(name)s has been created.", name=employer.name), "success")
             return redirect(url_for("employers.detail", employer_id=employer.id))
@@ -300,7 +300,9 @@ def change_stage(employer_id: int):
         stage = next(s for s in stages if s.id == form.stage_id.data)
         previous = employer.stage.name
         try:
-            change = move_employer_to_stage(employer=employer, stage=stage, reason=form.reason.data, actor=current_user)
+            change = move_employer_to_stage(
+                employer=employer, stage=stage, reason=form.reason.data, actor=current_user._get_current_object()
+            )
         except EmployerError as error:
             db.session.rollback()
             employer = _load_employer(employer_id)
