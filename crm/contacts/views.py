@@ -3,12 +3,10 @@
 import io
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from crm.audit.services import history_for
-from crm.auth.models import Role
 from crm.contacts import bp
 from crm.contacts.forms import ContactForm
 from crm.contacts.models import Contact
@@ -28,18 +26,12 @@ from crm.employers.models import Employer
 from crm.extensions import db
 from crm.forms import form_status
 from crm.panels import Panel, register_panel
-from crm.security import ADMINS, LOGGERS, is_safe_next, roles_required
-
-# The employer page (the briefing); until it exists the timeline page stands in.
-EMPLOYER_PAGE_ENDPOINT = "employers.detail"
+from crm.security import ADMINS, LOGGERS, is_safe_next, roles_required, user_can
 
 
 def employer_page_url(employer_id: int, anchor: str | None = None) -> str:
-    """The URL of the employer page, optionally scrolled to one section."""
-    endpoint = EMPLOYER_PAGE_ENDPOINT
-    if endpoint not in current_app.view_functions:
-        endpoint = "activities.timeline"
-    return url_for(endpoint, employer_id=employer_id, _anchor=anchor)
+    """The URL of the employer page (the briefing), optionally scrolled to one section."""
+    return url_for("employers.detail", employer_id=employer_id, _anchor=anchor)
 
 
 def _back_url(employer_id: int) -> str:
@@ -180,7 +172,7 @@ def _load_panel(employer: Employer) -> dict[str, Any]:
     """Context of the contacts panel and its print variant: one query (two for admins)."""
     contacts = employer_contacts(employer.id)
     current = [c for c in contacts if not c.has_left]
-    archived = employer_contacts(employer.id, archived=True) if current_user.role == Role.ADMIN else []
+    archived = employer_contacts(employer.id, archived=True) if user_can(*ADMINS) else []
     return {
         "current_contacts": current,
         "left_contacts": [c for c in contacts if c.has_left],
