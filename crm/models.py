@@ -1,6 +1,7 @@
 """Import every domain's models so the metadata is complete (Alembic, create_all, audit listeners)."""
 
 from crm.activities.models import Activity  # noqa: F401
+from crm.api.models import ApiToken  # noqa: F401
 from crm.audit import services as audit_services  # noqa: F401  (registers the audit listener)
 from crm.audit.models import AuditEntry  # noqa: F401
 from crm.auth.models import LoginAttempt, User  # noqa: F401
