@@ -1,12 +1,14 @@
 """Import pages: upload, map the columns, preview with decisions, commit, result and undo."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext, to_user_timezone
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
+from crm.db import utcnow
 from crm.extensions import db
 from crm.imports import bp
+from crm.imports.exports import contact_export_header, contact_export_rows
 from crm.imports.fields import FIELDS, as_text, guess_mapping
 from crm.imports.forms import ConfirmForm, UploadForm, mapping_form_class
 from crm.imports.models import ImportRun, ImportStatus
@@ -27,6 +29,7 @@ from crm.imports.services import (
     undo_import,
 )
 from crm.security import ADMINS, EDITORS, roles_required
+from crm.xlsx_export import spreadsheet_response
 
 # Rows of each kind shown in the preview; the counts always cover the whole file.
 PREVIEW_SHOWN_NEW = 50
@@ -216,3 +219,16 @@ def undo(import_id: int):
             "success",
         )
     return redirect(url_for("imports.result", import_id=import_id))
+
+
+@bp.get("/export/contacts.<any(csv, xlsx):fmt>")
+@roles_required(*EDITORS)
+def export_contacts(fmt: str):
+    """All current contact persons as German-Excel CSV or XLSX (formula cells neutralised)."""
+    user_id = current_user.id
+
+    def log_export(count: int) -> None:
+        current_app.logger.info("contact %s export: user %s exported %d rows", fmt, user_id, count)
+
+    stem = f"{_('contacts')}-{format_date(to_user_timezone(utcnow()).date(), 'yyyy-MM-dd')}"
+    return spreadsheet_response(fmt, stem, contact_export_header(), contact_export_rows(), on_complete=log_export)

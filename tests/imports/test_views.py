@@ -191,3 +191,25 @@ def test_discard_removes_the_file(app, login_as, messy_csv):
 
 def test_unknown_import_is_404(login_as):
     assert login_as("admin").get("/import/999").status_code == 404
+
+
+@pytest.mark.parametrize(("role", "status"), [("admin", 200), ("acquisition", 200), ("coach", 403), ("viewer", 403)])
+def test_contact_export_in_both_formats_neutralises_formulas(login_as, role, status):
+    from crm.contacts.services import create_contact
+    from crm.employers.services import EmployerInput, create_employer
+
+    employer = create_employer(data=EmployerInput(name="=HYPERLINK(1)", postcode="22761"))
+    create_contact(employer=employer, last_name="@Schäfer", function="-Chefin")
+    db.session.commit()
+    client = login_as(role)
+    csv_response = client.get("/import/export/contacts.csv")
+    assert csv_response.status_code == status
+    if status != 200:
+        return
+    text = csv_response.get_data().decode("utf-8")
+    assert text.startswith("\ufeffArbeitgeber;") and "'=HYPERLINK(1);22761" in text and "'@Schäfer" in text
+    xlsx = client.get("/import/export/contacts.xlsx")
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(io.BytesIO(xlsx.get_data())).worksheets[0].iter_rows(values_only=True))
+    assert rows[1][0] == "'=HYPERLINK(1)" and rows[1][6] == "'@Schäfer" and rows[1][7] == "'-Chefin"
