@@ -8,7 +8,8 @@ imports) keeps the index correct without the domain services knowing about searc
 Backends:
 - SQLite: an FTS5 external-content table over `employer_search` (unicode61 tokenizer with
   remove_diacritics, so "bäcker" and "backer" both find "Bäckerei Müller"), prefix match of every term.
-- PostgreSQL: a GIN index on `to_tsvector('crm_search', document)`; `crm_search` is the `simple`
+- PostgreSQL: `employer_search_fts` holds each document parsed by `to_tsvector('crm_search', ...)`
+  (kept by a trigger on employer_search) with a GIN index; `crm_search` is the `simple`
   configuration plus `unaccent` when that extension can be installed (same folding as on SQLite).
 
 The table is part of the models (Alembic creates it); the rest is raw DDL, created by
@@ -22,7 +23,22 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from sqlalchemy import DDL, Column, ForeignKey, Integer, Select, Table, Text, event, func, literal_column, select, text
+from sqlalchemy import (
+    DDL,
+    Column,
+    ForeignKey,
+    Integer,
+    Select,
+    Table,
+    Text,
+    column,
+    event,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.engine import Connection
 
 from crm.extensions import db
@@ -34,6 +50,10 @@ employer_search = Table(
     Column("employer_id", Integer, ForeignKey("employers.id", ondelete="CASCADE"), primary_key=True),
     Column("document", Text, nullable=False, server_default=""),
 )
+
+# PostgreSQL's parsed documents (raw DDL below, so not in the metadata; SQLite has a virtual table by
+# that name). Alembic's autogenerate leaves *_fts tables alone (migrations/env.py).
+_pg_fts = table("employer_search_fts", column("employer_id"), column("document"))
 
 # Terms are runs of letters and digits, as the unicode61 tokenizer and PostgreSQL's parser see them.
 _TERM = re.compile(r"[^\W_]+")
@@ -65,10 +85,8 @@ def search_employer_ids(query_text: str | None) -> Select | None:
         return None
     if db.session.get_bind().dialect.name == "postgresql":
         tsquery = " & ".join(f"'{term}':*" for term in terms)
-        return select(employer_search.c.employer_id).where(
-            func.to_tsvector(literal_column("'crm_search'::regconfig"), employer_search.c.document).op("@@")(
-                func.to_tsquery(literal_column("'crm_search'::regconfig"), tsquery)
-            )
+        return select(_pg_fts.c.employer_id).where(
+            _pg_fts.c.document.op("@@")(func.to_tsquery(literal_column("'crm_search'::regconfig"), tsquery))
         )
     # FTS5: every term quoted (so AND, OR, NOT, NEAR, * and " are plain text) and marked as a prefix.
     match = " AND ".join(f'"{term}"*' for term in terms)
@@ -191,8 +209,21 @@ BEGIN
     END;
   END IF;
 END $$""",
-    "CREATE INDEX IF NOT EXISTS ix_employer_search_document ON employer_search "
-    "USING gin (to_tsvector('crm_search'::regconfig, document))",
+    # The parsed document is stored: an expression index makes PostgreSQL re-parse every matching
+    # document when a common word matches most rows (3 s at 20,000 employers instead of 20 ms).
+    "CREATE TABLE IF NOT EXISTS employer_search_fts (employer_id integer PRIMARY KEY "
+    "REFERENCES employer_search (employer_id) ON DELETE CASCADE, document tsvector NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ix_employer_search_fts_document ON employer_search_fts USING gin (document)",
+    """CREATE OR REPLACE FUNCTION employer_search_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO employer_search_fts (employer_id, document)
+  VALUES (NEW.employer_id, to_tsvector('crm_search'::regconfig, NEW.document))
+  ON CONFLICT (employer_id) DO UPDATE SET document = EXCLUDED.document;
+  RETURN NULL;
+END $$""",
+    "DROP TRIGGER IF EXISTS employer_search_fts_sync ON employer_search",
+    "CREATE TRIGGER employer_search_fts_sync AFTER INSERT OR UPDATE OF document ON employer_search "
+    "FOR EACH ROW EXECUTE FUNCTION employer_search_fts_sync()",
     f"""CREATE OR REPLACE FUNCTION employer_search_refresh(target integer) RETURNS void LANGUAGE sql AS $$
 {_refresh_sql("string_agg", "target")}
 $$""",
@@ -234,7 +265,9 @@ POSTGRESQL_DROP_DDL: Sequence[str] = [
     "DROP FUNCTION IF EXISTS employer_search_on_employer()",
     "DROP FUNCTION IF EXISTS employer_search_on_child()",
     "DROP FUNCTION IF EXISTS employer_search_refresh(integer)",
-    "DROP INDEX IF EXISTS ix_employer_search_document",
+    "DROP TRIGGER IF EXISTS employer_search_fts_sync ON employer_search",
+    "DROP FUNCTION IF EXISTS employer_search_fts_sync()",
+    "DROP TABLE IF EXISTS employer_search_fts",
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS crm_search",
 ]
 
