@@ -1,5 +1,6 @@
 """DuoDay as a coach meets it: plan a host, record the day's outcome, turn it into a placement."""
 
+import re
 from datetime import date
 
 from playwright.sync_api import expect
@@ -31,9 +32,10 @@ def test_plan_a_participation_and_turn_its_outcome_into_a_placement(page_as, cre
     page.get_by_label("Teilnehmende*r (Kennung oder Initialen)").fill("HB-04")
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_role("cell", name="HB-04")).to_be_visible()
+    screenshot(page, "duoday-event")
 
     # After the day: it took place and led to a taster internship.
-    page.get_by_role("link", name="Bearbeiten: Elbbäckerei Hansen").click()
+    page.locator("tr", has_text="HB-04").get_by_role("link", name=re.compile(r"^Bearbeiten")).click()
     page.get_by_label("Status").select_option(label="Stattgefunden")
     page.get_by_label("Ergebnis").select_option(label="Schnupperpraktikum angeboten")
     page.get_by_label("Rückmeldung").fill("Sehr freundliches Team, Wiederholung erwünscht.")
