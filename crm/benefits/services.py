@@ -282,10 +282,13 @@ SEED_FACTS = [
 
 
 def seed_legal_facts() -> None:
-    """Add the FACTS.md figures that are missing (by key and valid-from), all marked for review."""
-    existing = {(row.key, row.valid_from) for row in db.session.execute(select(LegalFact.key, LegalFact.valid_from))}
+    """Add the FACTS.md figures of every key that has no row yet, all marked for review.
+
+    By key, not by row: once a key exists, its figures are the admins' (they edit dates and values).
+    """
+    existing = set(db.session.scalars(select(LegalFact.key).distinct()))
     for key, label, amount, unit, text, valid_from, source in SEED_FACTS:
-        if (key, valid_from) in existing:
+        if key in existing:
             continue
         db.session.add(
             LegalFact(

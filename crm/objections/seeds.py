@@ -73,13 +73,14 @@ DEFAULT_ARGUMENTS = [
 
 
 def seed_objection_catalogues() -> None:
-    """Add the default objections and arguments that are missing (by name)."""
-    objections = set(db.session.scalars(select(Objection.name)))
-    for position, name in enumerate(DEFAULT_OBJECTIONS, start=1):
-        if name not in objections:
+    """Fill an empty objection or argument catalogue with the defaults.
+
+    Only when empty: admins rename and retire entries, and a renamed default must not come back.
+    """
+    if db.session.scalar(select(Objection.id).limit(1)) is None:
+        for position, name in enumerate(DEFAULT_OBJECTIONS, start=1):
             db.session.add(Objection(name=name, position=position * 10))
-    arguments = set(db.session.scalars(select(Argument.name)))
-    for position, (name, handout) in enumerate(DEFAULT_ARGUMENTS, start=1):
-        if name not in arguments:
+    if db.session.scalar(select(Argument.id).limit(1)) is None:
+        for position, (name, handout) in enumerate(DEFAULT_ARGUMENTS, start=1):
             db.session.add(Argument(name=name, handout=handout, position=position * 10))
     db.session.flush()

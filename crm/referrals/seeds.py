@@ -18,9 +18,8 @@ DEFAULT_PARTNERS = [
 
 
 def seed_partners() -> None:
-    """Add the default partners that are missing (by name)."""
-    existing = set(db.session.scalars(select(Partner.name)))
-    for name, kind in DEFAULT_PARTNERS:
-        if name not in existing:
+    """Fill an empty partner catalogue with the defaults (only when empty: renamed entries must not come back)."""
+    if db.session.scalar(select(Partner.id).limit(1)) is None:
+        for name, kind in DEFAULT_PARTNERS:
             db.session.add(Partner(name=name, kind=kind))
     db.session.flush()

@@ -142,7 +142,7 @@ def recommended_by(employer_id: int):
     candidates = (
         find_employers_by_name(form.referrer_name.data, exclude_id=employer.id) if form.referrer_name.data else []
     )
-    form.referrer_id.choices = [(c.id, f"{c.name} ({c.city or '–'})") for c in candidates]
+    form.referrer_id.choices = [(c.id, f"{c.name}, {c.city}" if c.city else c.name) for c in candidates]
     chosen = next((c for c in candidates if c.id == form.referrer_id.data), None)
     if chosen is None and len(candidates) == 1:
         chosen = candidates[0]

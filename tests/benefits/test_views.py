@@ -173,3 +173,11 @@ def test_employed_without_workplaces_asks_for_the_workplaces(login_as, employer)
     response = login_as(Role.VIEWER).get(f"/employers/{employer.id}/benefits?workplaces=&employed=2")
     assert response.status_code == 422
     assert "Bitte geben Sie auch die Zahl der Arbeitsplätze ein." in response.get_data(as_text=True)
+
+
+def test_reseeding_leaves_edited_facts_alone():
+    edited = fact("levy_ge60_zero", date(2025, 1, 1))
+    edited.valid_from = date(2025, 2, 1)
+    db.session.commit()
+    seed_legal_facts()
+    assert fact("levy_ge60_zero", date(2025, 1, 1)) is None

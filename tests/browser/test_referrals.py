@@ -61,3 +61,24 @@ def test_thank_you_follow_up_is_suggested_and_created_with_one_click(page_as, cr
     banner.get_by_role("button", name="Dankeschön-Wiedervorlage anlegen").click()
     expect(page.get_by_role("status")).to_contain_text("Hotel Hafen für die Empfehlung von Café Eck danken")
     expect(page.locator(".thanks-banner")).to_have_count(0)
+
+
+def test_referral_forms_have_no_wcag_violations(page_as, create_employer):
+    employer = create_employer("Tischlerei Holzkopf")
+    create_employer("Tischlerei Holzbein")
+    create_employer("Tischlerei Holzwurm")
+    page = page_as("admin")
+    for url in (
+        "/referrals/new",
+        f"/referrals/new?referrer={employer.id}",
+        f"/employers/{employer.id}/providers",
+        "/referrals/partners",
+    ):
+        page.goto(url)
+        assert run_axe(page) == [], url
+    page.goto(f"/employers/{employer.id}/referrals/new")
+    page.get_by_label("Empfehlender Arbeitgeber").fill("tischlerei")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("Welchen Arbeitgeber meinen Sie?")).to_be_visible()
+    assert run_axe(page) == []
+    screenshot(page, "referrals-recommended-by-choice")

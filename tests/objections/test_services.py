@@ -203,3 +203,14 @@ def test_panels_load_with_a_constant_number_of_queries(app, create_employer):
     few = queries()
     add(6, "b")
     assert queries() == few
+
+
+def test_reseeding_does_not_bring_back_a_renamed_default():
+    from crm.objections.seeds import seed_objection_catalogues
+
+    renamed = objection("Kosten")
+    renamed.name = "Kosten und Finanzierung"
+    db.session.commit()
+    seed_objection_catalogues()
+    assert objection("Kosten") is None
+    assert len(db.session.scalars(select(Objection)).all()) == 11
