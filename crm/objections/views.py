@@ -413,6 +413,7 @@ def _timeline_entries(employer_id: int, limit: int) -> list[TimelineEntry]:
 
 
 bp.add_app_template_global(objection_catalogue, "objection_catalogue")
+bp.add_app_template_global(local_today, "approach_today")
 bp.after_app_request(refresh_after_htmx_log)
 if record_activity_objection not in AFTER_LOG_HOOKS:
     AFTER_LOG_HOOKS.append(record_activity_objection)

@@ -397,3 +397,24 @@ def test_catalogue_position_gets_one_german_message(login_as):
     assert response.status_code == 422
     assert "Bitte geben Sie eine Zahl von 0 bis 10000 ein." in html
     assert "Keine gültige" not in html
+
+
+def test_partials_for_the_stage_form_and_lists_render_without_queries(app, login_as, employer):
+    from flask import render_template
+    from flask_login import login_user
+
+    from crm.employers.services import active_stages
+
+    employer.do_not_approach_before = date.today() + timedelta(days=30)
+    db.session.commit()
+    client = login_as(Role.ACQUISITION)
+    stages = active_stages()
+    assert employer.stage.key == "lead"  # loaded before counting: the pages that include these have it
+    with app.test_request_context():
+        login_user(client.user)
+        with count_queries(app) as statements:
+            hint = render_template("objections/_decline_hint.html", employer=employer, stages=stages)
+            badge = render_template("objections/_approach_badge.html", employer=employer)
+    assert statements == []
+    assert f"/employers/{employer.id}/decline" in hint
+    assert "nicht vor" in badge
