@@ -145,7 +145,7 @@ def event(event_id: int):
     if query and len(query) >= 2:
         matches = db.session.scalars(
             select(Employer)
-            .where(Employer.name.ilike(f"%{query}%"), Employer.archived_at.is_(None))
+            .where(Employer.name.icontains(query, autoescape=True), Employer.archived_at.is_(None))
             .order_by(Employer.name)
             .limit(SEARCH_LIMIT)
         ).all()

@@ -77,7 +77,7 @@ class PlacementForm(BaseForm):
         description=_l("E.g. Integrationsamt, Agentur für Arbeit, Eingliederungshilfe."),
     )
     subsidy_percent = IntegerField(
-        _l("Wage subsidy in %"),
+        _l("Wage subsidy in per cent"),
         validators=[
             Optional(),
             NumberRange(min=0, max=100, message=_l("Please enter a percentage between 0 and 100.")),

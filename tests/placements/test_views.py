@@ -252,3 +252,23 @@ def test_an_archived_placement_cannot_be_edited(login_as, create_employer):
     )
     assert response.status_code == 422
     assert "archiviert" in response.get_data(as_text=True)
+
+
+def test_a_funded_placement_shows_body_subsidy_and_approval(login_as, create_employer, make_user):
+    from crm.placements.models import PlacementType
+
+    coach = make_user("coach", name="Miriam Coach")
+    placement = make_placement(
+        create_employer(),
+        actor=coach,
+        coach_id=coach.id,
+        placement_type=PlacementType.BFA,
+        funding_body="Integrationsamt Hamburg",
+        subsidy_percent=75,
+        approval_from=today(),
+        approval_until=today() + timedelta(days=365),
+    )
+    html = login_as("viewer").get(f"/placements/{placement.id}").get_data(as_text=True)
+    assert "Integrationsamt Hamburg" in html and "Lohnkostenzuschuss in Prozent" in html and ">75<" in html
+    assert "Verlängerung beantragen" in html
+    assert "Nicht nötig" in html  # no DGUV checklist for an employment contract
