@@ -272,3 +272,49 @@ def test_a_funded_placement_shows_body_subsidy_and_approval(login_as, create_emp
     assert "Integrationsamt Hamburg" in html and "Lohnkostenzuschuss in Prozent" in html and ">75<" in html
     assert "Verlängerung beantragen" in html
     assert "Nicht nötig" in html  # no DGUV checklist for an employment contract
+
+
+def test_the_list_filters_by_state_kind_and_coach(login_as, create_employer, make_user):
+    from crm.placements.models import PlacementOutcome, PlacementType
+    from crm.placements.services import end_placement
+
+    employer = create_employer()
+    client = login_as("coach")
+    make_placement(employer, participant_ref="RUN-1", coach_id=client.user.id)
+    make_placement(employer, participant_ref="GRP-2", placement_type=PlacementType.GROUP)
+    ended = make_placement(employer, participant_ref="END-3")
+    end_placement(placement=ended, end_date=today(), outcome=PlacementOutcome.PERMANENT_MOVE, reason=None, actor=None)
+    db.session.commit()
+
+    def refs(query: str) -> set[str]:
+        html = client.get(f"/placements/?{query}").get_data(as_text=True)
+        return {ref for ref in ("RUN-1", "GRP-2", "END-3") if f">{ref}</a>" in html}
+
+    assert refs("") == {"RUN-1", "GRP-2"}
+    assert refs("state=ended") == {"END-3"}
+    assert refs("state=all&type=group") == {"GRP-2"}
+    assert refs("state=all&mine=1") == {"RUN-1"}
+    assert refs("state=all&type=bogus") == {"RUN-1", "GRP-2", "END-3"}
+
+
+def test_the_employer_page_panels_cost_the_same_queries_for_3_and_30_records(app, login_as, create_employer):
+    from crm.duoday.models import ParticipationStatus
+    from tests.placements.factories import make_event, make_participation, make_posting
+
+    employer = create_employer()
+    event = make_event()
+    client = login_as("viewer")
+
+    def add(count: int) -> None:
+        for n in range(count):
+            make_placement(employer, participant_ref=f"P-{count}-{n}")
+            make_posting(employer, title=f"Stelle {count}-{n}")
+            make_participation(employer, event, status=ParticipationStatus.CONFIRMED)
+
+    add(3)
+    with count_queries(app) as few:
+        assert client.get(f"/employers/{employer.id}").status_code == 200
+    add(27)
+    with count_queries(app) as many:
+        assert client.get(f"/employers/{employer.id}").status_code == 200
+    assert len(few) == len(many)
