@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from crm.forms import BaseForm
 from crm.reports.queries import Period
@@ -43,7 +44,18 @@ class GermanIntegerField(IntegerField):
 
 
 class GermanDecimalField(DecimalField):
-    """A number with a decimal comma or point (34,5 or 34.5)."""
+    """A number with a decimal comma or point (34,5 or 34.5); a text input, as number inputs refuse the comma."""
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(*args, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:f}".replace(".", ",")
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not valuelist[0].strip():

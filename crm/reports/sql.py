@@ -46,9 +46,11 @@ def _pg_text(element: Any, compiler: Any, pattern: str, **kw: Any) -> str:
     return f"to_char({value}, '{pattern}')"
 
 
+# SQLite stores dates as 'YYYY-MM-DD' and timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): the prefix is
+# the month or year, and cutting it is cheaper than strftime over a few hundred thousand rows.
 @compiles(month_of, "sqlite")
 def _month_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
 
 
 @compiles(month_of, "postgresql")
@@ -58,7 +60,7 @@ def _month_pg(element: month_of, compiler: Any, **kw: Any) -> str:
 
 @compiles(year_of, "sqlite")
 def _year_sqlite(element: year_of, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y', {compiler.process(element.clauses, **kw)})"
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 4)"
 
 
 @compiles(year_of, "postgresql")
