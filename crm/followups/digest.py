@@ -19,7 +19,7 @@ from crm.contacts.models import Contact
 from crm.employers.models import Employer
 from crm.extensions import db
 from crm.followups.models import FollowUp, FollowUpStatus
-from crm.followups.services import due_for_contact_condition
+from crm.followups.services import due_for_contact_condition, priority_order
 
 # A digest is a reading list, not an export: beyond this many per section it links to the page.
 SECTION_LIMIT = 30
@@ -107,22 +107,35 @@ def _primary_contacts(employer_ids: Sequence[int]) -> dict[int, Contact]:
     return result
 
 
-def _due_followups(user_ids: Sequence[int], day: date) -> list[FollowUp]:
+def _due_followups(user_ids: Sequence[int], day: date) -> tuple[list[FollowUp], dict[tuple[int, bool], int]]:
+    """Per user the first SECTION_LIMIT overdue and due-today follow-ups, and how many there are of each."""
     rows: list[FollowUp] = []
+    totals: dict[tuple[int, bool], int] = {}
+    overdue = (FollowUp.due_date < day).label("overdue")
+    order = (FollowUp.due_date, FollowUp.due_time.nulls_first(), priority_order(), FollowUp.id)
     for chunk in _chunks(user_ids):
-        rows.extend(
-            db.session.scalars(
-                select(FollowUp)
-                .where(
-                    FollowUp.assigned_to_id.in_(chunk),
-                    FollowUp.status == FollowUpStatus.OPEN,
-                    FollowUp.due_date <= day,
-                )
-                .options(joinedload(FollowUp.employer), joinedload(FollowUp.contact))
-                .order_by(FollowUp.due_date, FollowUp.due_time, FollowUp.priority.desc(), FollowUp.id)
+        window = (FollowUp.assigned_to_id, FollowUp.due_date < day)
+        ranked = (
+            select(
+                FollowUp.id.label("followup_id"),
+                overdue,
+                func.row_number().over(partition_by=window, order_by=order).label("rank"),
+                func.count().over(partition_by=window).label("total"),
             )
+            .where(FollowUp.assigned_to_id.in_(chunk), FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date <= day)
+            .subquery()
         )
-    return rows
+        result = db.session.execute(
+            select(FollowUp, ranked.c.overdue, ranked.c.total)
+            .join(ranked, ranked.c.followup_id == FollowUp.id)
+            .where(ranked.c.rank <= SECTION_LIMIT)
+            .options(joinedload(FollowUp.employer), joinedload(FollowUp.contact))
+            .order_by(FollowUp.assigned_to_id, ranked.c.rank)
+        ).all()
+        for followup, is_overdue, total in result:
+            rows.append(followup)
+            totals[(followup.assigned_to_id, bool(is_overdue))] = total
+    return rows, totals
 
 
 def _due_contacts(user_ids: Sequence[int], now: datetime) -> tuple[dict[int, list[Employer]], dict[int, int]]:
@@ -159,7 +172,7 @@ def build_digests(users: Sequence[User], *, day: date, now: datetime) -> dict[in
     """The digest of each user for `day`: overdue, due today, and employers due for contact."""
     user_ids = [user.id for user in users]
     digests = {user.id: Digest(user=user, day=day) for user in users}
-    followups = _due_followups(user_ids, day)
+    followups, followup_totals = _due_followups(user_ids, day)
     contact_employers, contact_totals = _due_contacts(user_ids, now)
 
     employer_ids = sorted(
@@ -185,14 +198,12 @@ def build_digests(users: Sequence[User], *, day: date, now: datetime) -> dict[in
 
     for followup in followups:
         digest = digests[followup.assigned_to_id]
-        if followup.due_date < day:
-            digest.overdue_total += 1
-            if len(digest.overdue) < SECTION_LIMIT:
-                digest.overdue.append(item(followup.employer, followup))
+        (digest.overdue if followup.due_date < day else digest.today).append(item(followup.employer, followup))
+    for (user_id, is_overdue), total in followup_totals.items():
+        if is_overdue:
+            digests[user_id].overdue_total = total
         else:
-            digest.today_total += 1
-            if len(digest.today) < SECTION_LIMIT:
-                digest.today.append(item(followup.employer, followup))
+            digests[user_id].today_total = total
     for owner_id, rows in contact_employers.items():
         digest = digests[owner_id]
         digest.contact_total = contact_totals[owner_id]
@@ -230,10 +241,32 @@ def render_digest(digest: Digest) -> RenderedDigest:
                 ngettext("%(num)d employer due for contact", "%(num)d employers due for contact", digest.contact_total)
             )
         summary = ", ".join(parts)
+        dates: dict[date, str] = {}
+
+        def fmt_date(value: date | datetime) -> str:
+            # A digest repeats the same few dates many times; Babel formatting is the costly part.
+            key = value.date() if isinstance(value, datetime) else value
+            if key not in dates:
+                dates[key] = format_date(key)
+            return dates[key]
+
+        # Translated once per mail, not once per listed item.
+        labels = {
+            "contact": _("Contact"),
+            "phone": _("Phone"),
+            "note": _("Note"),
+            "last_contact": _("Last contact"),
+            "no_contact": _("No contact logged yet."),
+            "high": _("high priority"),
+            "due_since": _("due since %(date)s"),
+            "at": _("at %(time)s"),
+        }
         context = {
             "digest": digest,
             "day_label": day_label,
             "summary": summary,
+            "L": labels,
+            "fmt_date": fmt_date,
             "followups_link": absolute_url("followups.index"),
             "settings_link": absolute_url("auth.profile"),
         }

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.auth.models import User
 from crm.db import utcnow
 from crm.extensions import db
-from crm.followups.digest import build_digests, render_digest
+from crm.followups.digest import Digest, RenderedDigest, build_digests, render_digest
 from crm.followups.models import DEFAULT_DIGEST_TIME, DigestRun, ReminderSettings
 from crm.followups.workdays import end_of_local_day, is_working_day, local_instant, local_today
 from crm.mail import enqueue_mail
@@ -31,6 +31,11 @@ class DigestOutcome:
     contact: int
     subject: str | None
     status: str  # "queued", "would_queue", "empty", "taken" (another process handled it)
+
+
+@dataclass
+class PreparedDigest(DigestOutcome):
+    rendered: RenderedDigest | None = None
 
 
 @dataclass
@@ -93,37 +98,43 @@ def queue_due_digests(
     for start in range(0, len(users), batch_size):
         batch = users[start : start + batch_size]
         digests = build_digests(batch, day=day, now=now)
-        for user in batch:
-            report.outcomes.append(_handle(digests[user.id], day=day, dry_run=dry_run))
+        prepared = [_prepare(digests[user.id]) for user in batch]
+        # Everything needed is in `prepared` now. Without the loaded rows in the session, the commit
+        # after each user does not have to expire thousands of objects (and nothing reloads them).
+        db.session.expunge_all()
+        for item in prepared:
+            report.outcomes.append(item if dry_run else _store(item, day=day))
     if dry_run:
         db.session.rollback()
     return report
 
 
-def _handle(digest, *, day: date, dry_run: bool) -> DigestOutcome:
+def _prepare(digest: Digest) -> PreparedDigest:
+    """Render one user's digest (or note that nothing is due)."""
     user = digest.user
-    outcome = DigestOutcome(
+    rendered = None if digest.is_empty else render_digest(digest)
+    return PreparedDigest(
         user_id=user.id,
         email=user.email,
         overdue=digest.overdue_total,
         today=digest.today_total,
         contact=digest.contact_total,
-        subject=None,
-        status="empty",
+        subject=rendered.subject if rendered else None,
+        status="empty" if rendered is None else "would_queue",
+        rendered=rendered,
     )
-    rendered = None if digest.is_empty else render_digest(digest)
-    if rendered is not None:
-        outcome.subject = rendered.subject
-    if dry_run:
-        outcome.status = "empty" if rendered is None else "would_queue"
-        return outcome
+
+
+def _store(item: "PreparedDigest", *, day: date) -> DigestOutcome:
+    """Claim the user's day (unique key), queue the mail if there is one, commit."""
     run = DigestRun(
-        user_id=user.id,
+        user_id=item.user_id,
         covers_date=day,
-        overdue_count=digest.overdue_total,
-        today_count=digest.today_total,
-        contact_count=digest.contact_total,
+        overdue_count=item.overdue,
+        today_count=item.today,
+        contact_count=item.contact,
     )
+    outcome = DigestOutcome(**{k: getattr(item, k) for k in DigestOutcome.__dataclass_fields__})
     try:
         with db.session.begin_nested():
             db.session.add(run)
@@ -131,15 +142,16 @@ def _handle(digest, *, day: date, dry_run: bool) -> DigestOutcome:
         # Another process handled this user today (the unique key decided).
         outcome.status = "taken"
         return outcome
-    if rendered is not None:
+    outcome.status = "empty"
+    if item.rendered is not None:
         message = enqueue_mail(
-            dedupe_key=digest_key(user.id, day),
+            dedupe_key=digest_key(item.user_id, day),
             kind="digest",
-            recipient=user.email,
-            subject=rendered.subject,
-            body_text=rendered.text,
-            body_html=rendered.html,
-            user_id=user.id,
+            recipient=item.email,
+            subject=item.rendered.subject,
+            body_text=item.rendered.text,
+            body_html=item.rendered.html,
+            user_id=item.user_id,
             covers_date=day,
             expires_at=end_of_local_day(day),
         )

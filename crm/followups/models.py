@@ -65,6 +65,8 @@ class FollowUp(Audited, db.Model):
         # The two hot paths: "my open follow-ups by date" and "this employer's open follow-ups".
         Index("ix_followups_assignee_status_due", "assigned_to_id", "status", "due_date"),
         Index("ix_followups_employer_status_due", "employer_id", "status", "due_date"),
+        # The team view and its counts: every open follow-up by date.
+        Index("ix_followups_status_due", "status", "due_date"),
         CheckConstraint("repeat_every IS NULL OR repeat_every > 0", name="repeat_every_positive"),
         CheckConstraint("(repeat_every IS NULL) = (repeat_unit IS NULL)", name="repeat_complete"),
     )

@@ -447,6 +447,28 @@ def due_for_contact_query(
     return query.order_by(func.coalesce(Employer.last_contact_at, Employer.created_at), Employer.id)
 
 
+def due_for_contact_page(
+    *, owner_ids: Sequence[int] | None = None, site_id: int | None = None, limit: int = 25
+) -> tuple[list[Employer], int]:
+    """The first `limit` employers due for contact and how many there are.
+
+    One scan finds the ids and the total (a window count, evaluated before the LIMIT); a second,
+    tiny query loads those employers.
+    """
+    query = due_for_contact_query(owner_ids=owner_ids, site_id=site_id)
+    rows = db.session.execute(
+        query.with_only_columns(Employer.id, func.count().over().label("total")).limit(limit)
+    ).all()
+    if not rows:
+        return [], 0
+    ids = [employer_id for employer_id, _total in rows]
+    loaded = {
+        e.id: e
+        for e in db.session.scalars(select(Employer).where(Employer.id.in_(ids)).options(joinedload(Employer.owner)))
+    }
+    return [loaded[employer_id] for employer_id in ids], rows[0][1]
+
+
 def count_due_for_contact(**filters) -> int:
     query = due_for_contact_query(**filters).order_by(None)
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -552,9 +574,14 @@ def overview_filters(*, assignee_id: int | None, site_id: int | None) -> list[Co
     return terms
 
 
+def priority_order() -> ColumnElement[int]:
+    """High first, then normal, then low (the stored values do not sort that way)."""
+    return case((FollowUp.priority == Priority.HIGH, 0), (FollowUp.priority == Priority.NORMAL, 1), else_=2)
+
+
 def overview_query(key: str, *, today: date, assignee_id: int | None, site_id: int | None):
     """The open follow-ups of one group in display order, with what a row shows eager-loaded."""
-    priority_rank = case((FollowUp.priority == Priority.HIGH, 0), (FollowUp.priority == Priority.NORMAL, 1), else_=2)
+    priority_rank = priority_order()
     return (
         select(FollowUp)
         .where(*overview_filters(assignee_id=assignee_id, site_id=site_id), group_condition(key, today))
@@ -567,20 +594,17 @@ def followup_overview(
     *, today: date, assignee_id: int | None, site_id: int | None = None, limit: int = 50
 ) -> list[FollowUpGroup]:
     """Open follow-ups grouped overdue / today / rest of the week / later: one COUNT plus one query per group."""
-    bucket = case(
-        (FollowUp.due_date < today, "overdue"),
-        (FollowUp.due_date == today, "today"),
-        (FollowUp.due_date <= today + timedelta(days=6 - today.weekday()), "week"),
-        else_="later",
-    ).label("bucket")
-    counts = dict(
-        db.session.execute(
-            select(bucket, func.count())
-            .select_from(FollowUp)
-            .where(*overview_filters(assignee_id=assignee_id, site_id=site_id))
-            .group_by(bucket)
-        ).all()
-    )
+    # Counting per date walks the (assignee,) status, due_date index; the buckets are summed here.
+    week_end = today + timedelta(days=6 - today.weekday())
+    counts: dict[str, int] = dict.fromkeys(GROUP_KEYS, 0)
+    per_day = db.session.execute(
+        select(FollowUp.due_date, func.count())
+        .where(*overview_filters(assignee_id=assignee_id, site_id=site_id))
+        .group_by(FollowUp.due_date)
+    ).all()
+    for due, number in per_day:
+        key = "overdue" if due < today else "today" if due == today else "week" if due <= week_end else "later"
+        counts[key] += number
     groups = []
     for key in GROUP_KEYS:
         total = counts.get(key, 0)

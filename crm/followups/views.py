@@ -46,11 +46,10 @@ from crm.followups.services import (
     cadence_date,
     cancel_followup,
     complete_followup,
-    count_due_for_contact,
     count_orphaned_followups,
     deactivated_users_with_open_followups,
     default_assignee,
-    due_for_contact_query,
+    due_for_contact_page,
     followup_overview,
     orphaned_followups,
     overview_query,
@@ -68,6 +67,7 @@ from crm.sites.services import list_sites
 # Admins and team leads (who use the read-only role) see everyone's follow-ups.
 TEAM_ROLES = (Role.ADMIN, Role.VIEWER)
 GROUP_LIMIT = 50
+TEAM_GROUP_LIMIT = 25  # the team view is an overview; filter by person or open one group for more
 SHOW_ALL_PER_PAGE = 100
 CONTACT_LIMIT = 25
 BULK_LIMIT = 1000
@@ -120,6 +120,37 @@ def followup_employer_url(employer_id: int) -> str:
     return employer_url(employer_id, "panel-followups")
 
 
+@bp.app_template_global("followup_labels")
+def followup_labels() -> dict[str, str]:
+    """Per request: the words and URLs every follow-up item repeats, translated and built once.
+
+    A page lists up to 200 items; translating and routing each repeated word per item was a third of
+    the page's time.
+    """
+    labels = g.get("followup_labels")
+    if labels is None:
+        from flask_wtf.csrf import generate_csrf
+
+        labels = {
+            "base": url_for("followups.index"),
+            "csrf": generate_csrf(),
+            "overdue": _("Overdue"),
+            "today": _("Today"),
+            "high": _("High priority"),
+            "responsible": _("Responsible"),
+            "deactivated": _("deactivated"),
+            "done": _("Done"),
+            "plus_day": _("+1 day"),
+            "plus_week": _("+1 week"),
+            "pick": _("Pick a date"),
+            "new_date": _("New date"),
+            "move": _("Move"),
+            "edit": _("Edit"),
+        }
+        g.followup_labels = labels
+    return labels
+
+
 @bp.app_template_global("next_followup_context")
 def next_followup_context(employer: Employer, activity_form: Any) -> dict[str, Any]:
     return integration.next_followup_context(employer, activity_form)
@@ -160,14 +191,11 @@ def index():
         context["page"] = db.paginate(query, per_page=SHOW_ALL_PER_PAGE, error_out=False)
         context["groups"] = []
     else:
-        context["groups"] = followup_overview(today=today, assignee_id=assignee_id, site_id=site_id, limit=GROUP_LIMIT)
+        limit = GROUP_LIMIT if scope == "mine" else TEAM_GROUP_LIMIT
+        context["groups"] = followup_overview(today=today, assignee_id=assignee_id, site_id=site_id, limit=limit)
         owner_ids = [assignee_id] if assignee_id is not None else None
-        contact_query = due_for_contact_query(owner_ids=owner_ids, site_id=site_id).options(joinedload(Employer.owner))
-        context["due_contacts"] = db.session.scalars(contact_query.limit(CONTACT_LIMIT)).unique().all()
-        context["due_contacts_total"] = (
-            len(context["due_contacts"])
-            if len(context["due_contacts"]) < CONTACT_LIMIT
-            else count_due_for_contact(owner_ids=owner_ids, site_id=site_id)
+        context["due_contacts"], context["due_contacts_total"] = due_for_contact_page(
+            owner_ids=owner_ids, site_id=site_id, limit=CONTACT_LIMIT
         )
     return render_template("followups/index.html", **context)
 
