@@ -9,7 +9,8 @@ Backends:
 - SQLite: an FTS5 external-content table over `employer_search` (unicode61 tokenizer with
   remove_diacritics, so "bäcker" and "backer" both find "Bäckerei Müller"), prefix match of every term.
 - PostgreSQL: `employer_search_fts` holds each document parsed by `to_tsvector('crm_search', ...)`
-  (kept by a trigger on employer_search) with a GIN index; `crm_search` is the `simple`
+  (kept by a trigger on employer_search; positions stripped, nothing ranks or searches phrases)
+  with a GIN index; `crm_search` is the `simple`
   configuration plus `unaccent` when that extension can be installed (same folding as on SQLite).
 
 The table is part of the models (Alembic creates it); the rest is raw DDL, created by
@@ -51,7 +52,7 @@ employer_search = Table(
     Column("document", Text, nullable=False, server_default=""),
 )
 
-# PostgreSQL's parsed documents (raw DDL below, so not in the metadata; SQLite has a virtual table by
+# PostgreSQL's parsed documents (raw DDL below, so not in the metadata; on SQLite a virtual table has
 # that name). Alembic's autogenerate leaves *_fts tables alone (migrations/env.py).
 _pg_fts = table("employer_search_fts", column("employer_id"), column("document"))
 
@@ -217,7 +218,7 @@ END $$""",
     """CREATE OR REPLACE FUNCTION employer_search_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO employer_search_fts (employer_id, document)
-  VALUES (NEW.employer_id, to_tsvector('crm_search'::regconfig, NEW.document))
+  VALUES (NEW.employer_id, strip(to_tsvector('crm_search'::regconfig, NEW.document)))
   ON CONFLICT (employer_id) DO UPDATE SET document = EXCLUDED.document;
   RETURN NULL;
 END $$""",
