@@ -64,3 +64,25 @@ def test_the_employer_page_on_a_phone_shows_the_placements(page_as, create_emplo
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.locator("#panel-placements").scroll_into_view_if_needed()
     screenshot(page, "employer-placements-phone", full_page=False)
+
+
+def test_the_form_shows_only_the_sections_that_apply_to_the_kind(page_as, create_employer):
+    employer = create_employer("Elbbäckerei Hansen")
+    page = page_as("coach")
+    page.goto(f"/placements/new?employer_id={employer.id}")
+    safety, funding = page.locator("[data-section='safety']"), page.locator("[data-section='funding']")
+    expect(safety).to_be_visible()
+    expect(funding).to_be_visible()
+    page.get_by_label("Art der Vermittlung").select_option(label="Beschäftigungserprobung")
+    expect(safety).to_be_visible()
+    expect(funding).to_be_hidden()
+    page.get_by_label("Art der Vermittlung").select_option(label="Budget für Arbeit")
+    expect(safety).to_be_hidden()
+    expect(funding).to_be_visible()
+    page.get_by_label("Teilnehmende*r (Kennung oder Initialen)").fill("BA-1")
+    page.get_by_label("Kostenträger").fill("Integrationsamt Hamburg")
+    page.get_by_label("Lohnkostenzuschuss in Prozent").fill("75")
+    page.get_by_label("Bewilligt bis").fill("2027-10-31")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("Integrationsamt Hamburg", exact=True)).to_be_visible()
+    expect(page.locator(".followup-note")).to_contain_text("Verlängerung beantragen")
