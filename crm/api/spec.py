@@ -268,7 +268,42 @@ EMPLOYER_FILTERS = [
 ]
 
 
+def _read_resources() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Schemas and paths of the column-described resources (crm.api.generic)."""
+    from sqlalchemy import Enum
+
+    from crm.api.generic import available_resources, table_schema
+
+    schemas: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    for resource, model in available_resources():
+        name = model.__name__
+        table = model.__table__
+        schemas[name] = table_schema(table)
+        schemas[f"{name}Page"] = _object(
+            {
+                "items": {"type": "array", "items": _ref(name)},
+                "page": _s("integer"),
+                "per_page": _s("integer"),
+                "total": _s("integer"),
+            },
+            ["items", "page", "per_page", "total"],
+        )
+        filters = []
+        for column_name in resource.filters:
+            column = table.c[column_name]
+            if isinstance(column.type, Enum):
+                schema = {"type": "string", "enum": list(column.type.enums)}
+            else:
+                schema = _s("integer", minimum=1)
+            filters.append(_query(column_name, schema))
+        paths[f"/{resource.path}"] = {"get": _list(name, filters)}
+        paths[f"/{resource.path}/{{id}}"] = {"get": _read(name)}
+    return schemas, paths
+
+
 def openapi_document() -> dict[str, Any]:
+    extra_schemas, extra_paths = _read_resources()
     return {
         "openapi": "3.0.3",
         "info": {
@@ -280,7 +315,7 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"token": []}],
         "components": {
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **extra_schemas},
         },
         "paths": {
             "/employers": {"get": _list("Employer", EMPLOYER_FILTERS), "post": _create("Employer")},
@@ -308,5 +343,6 @@ def openapi_document() -> dict[str, Any]:
                 "post": _create("Activity"),
             },
             "/activities/{id}": {"get": _read("Activity")},
+            **extra_paths,
         },
     }

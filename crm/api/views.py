@@ -10,13 +10,14 @@ from typing import Any
 from flask import Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Enum, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from crm.activities.models import Activity, ActivityKind
 from crm.activities.services import ActivityError, log_activity
 from crm.api import bp
+from crm.api.generic import ReadResource, available_resources, row_json
 from crm.api.models import TokenScope
 from crm.api.serialize import activity_json, contact_json, employer_json
 from crm.api.spec import ACTIVITY_WRITE, CONTACT_WRITE, EMPLOYER_WRITE, MAX_INT, openapi_document
@@ -477,5 +478,43 @@ def create_activity_view():
     response.status_code = 201
     return response
 
+
+# --- read-only resources described from their tables (follow-ups, job postings) ------------------
+
+
+def _register_read_resource(resource: ReadResource, model: Any) -> None:
+    table = model.__table__
+
+    def list_view():
+        page, per_page = _paging()
+        conditions = []
+        for name in resource.filters:
+            column = table.c[name]
+            is_enum = isinstance(column.type, Enum)
+            value = _arg_choice(name, list(column.type.enums)) if is_enum else _arg_int(name)
+            if value is not None:
+                conditions.append(column == value)
+        total = db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
+        query = (
+            select(model)
+            .where(*conditions)
+            .order_by(*(table.c[name] for name in resource.order))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        return _page([row_json(obj) for obj in db.session.scalars(query)], page, per_page, total)
+
+    def detail_view(item_id: int):
+        obj = db.session.get(model, item_id)
+        if obj is None:
+            raise Problem(404, _("Not found."))
+        return jsonify(row_json(obj))
+
+    bp.add_url_rule(f"/v1/{resource.path}", f"list_{resource.path}", list_view, methods=["GET"])
+    bp.add_url_rule(f"/v1/{resource.path}/<int:item_id>", f"get_{resource.path}", detail_view, methods=["GET"])
+
+
+for _resource, _model in available_resources():
+    _register_read_resource(_resource, _model)
 
 from crm.api import token_views  # noqa: E402, F401  (the token page shares the blueprint)
