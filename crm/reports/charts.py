@@ -185,7 +185,9 @@ def stacked_bar_chart(
 
     top = svg.legend([s.name for s in series], 2, swatch) + 14
     totals = [sum(float(s.values[i] or 0) for s in series) for i in range(len(categories))]
-    axis_max = _nice_max(max(totals, default=0))
+    # Counts: small maxima round up to a multiple of four, so the four grid steps are whole numbers.
+    highest = max(totals, default=0)
+    axis_max = 4 * max(1, -(-int(highest) // 4)) if highest <= 20 else _nice_max(highest)
     left, bottom = 44, top + plot_height
     plot_width = width - left - 6
     for tick in range(5):

@@ -28,6 +28,8 @@ class Table:
     rows: list[list[Any]]
     links: list[str | None] = field(default_factory=list)  # one per row: where the first cell leads
     totals: list[Any] | None = None
+    text_columns: int = 1  # the leading columns that hold text (left-aligned); the rest are figures
+    shown: bool = True  # False: too long for the page (a row per month and user and kind), download only
 
 
 @dataclass
@@ -60,6 +62,17 @@ def _pct(value: float | None) -> float | None:
 def _month_label(month: str) -> str:
     """'2026-03' → '03/26' for the chart axis."""
     return f"{month[5:7]}/{month[2:4]}"
+
+
+def _month_table(
+    key: str, caption: str, months: list[str], names: list[str], value: Callable[[str, int], int]
+) -> Table:
+    """The chart's figures as a table: a row per month, a column per series, and the total."""
+    rows = [[m, *[value(m, i) for i in range(len(names))]] for m in months]
+    for row in rows:
+        row.append(sum(row[1:]))
+    totals = [_("Total"), *[sum(row[i + 1] for row in rows) for i in range(len(names))], sum(r[-1] for r in rows)]
+    return Table(key, caption, [_("Month"), *names, _("Total")], rows, totals=totals)
 
 
 def _list_url(period: Period, **args: Any) -> str:
@@ -190,11 +203,22 @@ def sources_page(period: Period, *, today: date) -> ReportPage:
         )
     )
     page.tables.append(
+        _month_table(
+            "new_per_month",
+            _("New employers per month and source"),
+            months,
+            [source_label(s) for s in present],
+            lambda m, i: new.get((m, present[i]), 0),
+        )
+    )
+    page.tables.append(
         Table(
             "by_month",
             _("By month and source"),
             [_("Month"), _("Source"), _("New employers"), _("Cooperations")],
             [[r.month, source_label(r.source), r.new, r.cooperations] for r in rows],
+            text_columns=2,
+            shown=False,
         )
     )
     return page
@@ -212,11 +236,14 @@ def activity_page(period: Period, *, today: date) -> ReportPage:
         _("Logged calls, e-mails, visits and other activities per month, per user and per kind."),
     )
     page.empty = not rows
+    # Labels looked up once: a ten-year period has some 10,000 grouped rows.
+    label = {kind: kind.label for kind in ActivityKind}
+    unknown = _("Unknown user")
     per_kind: dict[tuple[str, ActivityKind], int] = defaultdict(int)
     per_user: dict[str, dict[ActivityKind, int]] = defaultdict(lambda: defaultdict(int))
     for r in rows:
         per_kind[(r.month, r.kind)] += r.count
-        per_user[r.user_name or _("Unknown user")][r.kind] += r.count
+        per_user[r.user_name or unknown][r.kind] += r.count
     kinds = [k for k in ActivityKind if any(key[1] == k for key in per_kind)]
     page.figures = [Figure(_("Activities"), sum(r.count for r in rows))]
     page.charts.append(
@@ -225,6 +252,15 @@ def activity_page(period: Period, *, today: date) -> ReportPage:
             _("Columns per month, stacked by kind of activity; the figures are in the tables below."),
             [_month_label(m) for m in months],
             [charts.Series(k.label, [per_kind.get((m, k), 0) for m in months]) for k in kinds],
+        )
+    )
+    page.tables.append(
+        _month_table(
+            "per_month",
+            _("Per month and kind"),
+            months,
+            [k.label for k in kinds],
+            lambda m, i: per_kind.get((m, kinds[i]), 0),
         )
     )
     user_rows = [[name, *[counts.get(k, 0) for k in kinds], sum(counts.values())] for name, counts in per_user.items()]
@@ -247,7 +283,9 @@ def activity_page(period: Period, *, today: date) -> ReportPage:
             "by_month",
             _("Per month, user and kind"),
             [_("Month"), _("User"), _("Kind"), _("Activities")],
-            [[r.month, r.user_name or _("Unknown user"), r.kind.label, r.count] for r in rows],
+            [[r.month, r.user_name or unknown, label[r.kind], r.count] for r in rows],
+            text_columns=3,
+            shown=False,
         )
     )
     return page
@@ -334,11 +372,22 @@ def placements_page(period: Period, *, today: date) -> ReportPage:
         )
     )
     page.tables.append(
+        _month_table(
+            "started_per_month",
+            _("Phases started per month and type"),
+            months,
+            [t.label for t in types],
+            lambda m, i: started.get((m, types[i]), 0),
+        )
+    )
+    page.tables.append(
         Table(
             "started",
             _("Started per month and type"),
             [_("Month"), _("Type"), _("Phases started")],
             [[m, t.label, n] for m, t, n in data.started],
+            text_columns=2,
+            shown=False,
         )
     )
     page.tables.append(
@@ -410,6 +459,7 @@ def quota_page(period: Period, *, today: date) -> ReportPage:
         page.notes.append(
             _("The count is derived from the running placements on outsourced workplaces and outdoor work groups.")
         )
+    page.notes.append(_("The path runs from the start to the goal year; the period filter does not apply to it."))
     if period.site_id is not None:
         page.notes.append(
             _(

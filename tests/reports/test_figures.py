@@ -164,3 +164,20 @@ def test_quota_without_settings_says_so(dataset, app):
         page = pages.quota_page(HALF_YEAR, today=TODAY)
     assert page.empty and page.charts == []
     assert page.figures[0].value == 2
+
+
+def test_activity_chart_table_has_a_row_per_month(dataset, app):
+    with app.test_request_context():
+        page = pages.activity_page(HALF_YEAR, today=TODAY)
+    table = page.table("per_month")
+    assert table.columns == ["Monat", "Anruf", "E-Mail", "Besuch", "Gesamt"]
+    assert table.rows == [
+        ["2026-01", 2, 1, 0, 3],
+        ["2026-02", 1, 0, 1, 2],
+        ["2026-03", 0, 0, 0, 0],
+        ["2026-04", 0, 0, 0, 0],
+        ["2026-05", 0, 0, 0, 0],
+        ["2026-06", 0, 0, 0, 0],
+    ]
+    assert table.totals == ["Gesamt", 3, 1, 1, 5]
+    assert page.table("by_month").shown is False  # a row per month, user and kind: download only
