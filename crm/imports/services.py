@@ -8,7 +8,7 @@ import enum
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ from crm.imports.reader import ReadError, Table, iter_records, read_table
 from crm.referencing import referencing_columns
 
 ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx")
+# An upload not committed within this time is discarded (file deleted) at the next upload.
+STALE_AFTER = timedelta(days=1)
 # Setting IMPORT_MAX_BYTES overrides this; 10,000 rows of a typical list are about 2 MB.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 FLUSH_EVERY = 500
@@ -120,8 +122,23 @@ def upload_dir() -> Path:
     return folder
 
 
+def discard_stale_imports(*, max_age: timedelta = STALE_AFTER) -> int:
+    """Discard imports left in the mapping or preview step for longer than `max_age`, with their files."""
+    stale = db.session.scalars(
+        select(ImportRun).where(
+            ImportRun.status.in_([ImportStatus.UPLOADED, ImportStatus.PREVIEWED]),
+            ImportRun.created_at < utcnow() - max_age,
+        )
+    ).all()
+    for run in stale:
+        discard_import(run=run)
+    return len(stale)
+
+
 def store_upload(*, filename: str, data: bytes, actor: User | None) -> ImportRun:
     """Store the file under a random name, read its headings and start an import run."""
+    # Uploads nobody finished are removed here, so no scheduler job is needed for them.
+    discard_stale_imports()
     limit = max_upload_bytes()
     if len(data) > limit:
         raise ImportFailed(

@@ -190,3 +190,17 @@ def test_mapping_without_name_is_refused(ctx, messy_csv):
     with pytest.raises(ImportFailed) as error:
         services.preview_import(run=run, mapping={"name": 0, "city": 0})
     assert error.value.field == "city"
+
+
+def test_unfinished_uploads_are_discarded_with_their_files_a_day_later(ctx, messy_csv):
+    from datetime import timedelta
+
+    from crm.db import utcnow
+
+    old = services.store_upload(filename="alt.csv", data=messy_csv, actor=None)
+    path = services.upload_dir() / old.stored_name
+    old.created_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    services.store_upload(filename="neu.csv", data=messy_csv, actor=None)
+    db.session.commit()
+    assert old.status == ImportStatus.DISCARDED and not path.exists()
