@@ -200,7 +200,7 @@ def sync_deadline_reminder(
         )[:200],
         due_date=deadline - timedelta(days=DEADLINE_REMINDER_DAYS),
         actor=actor,
-        assignee=participation.coach,
+        assignee=db.session.get(User, participation.coach_id) if participation.coach_id else None,
         today=today,
     )
     db.session.flush()

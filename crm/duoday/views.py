@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from crm.auth.models import Role
 from crm.contacts.models import Contact
 from crm.duoday import bp
 from crm.duoday.forms import EventForm, InviteForm, ParticipationForm
@@ -211,7 +212,7 @@ def new_participation():
     if request.method == "GET":
         event_id = request.args.get("event_id", "")
         form.event_id.data = int(event_id) if event_id.isdigit() else None
-        form.coach_id.data = current_user.id if current_user.role.value == "coach" else None
+        form.coach_id.data = current_user.id if current_user.role == Role.COACH else None
     if form.validate_on_submit():
         try:
             participation = create_participation(employer=employer, data=form.to_input(), actor=current_user)

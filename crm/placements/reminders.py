@@ -36,13 +36,18 @@ def ensure_reminder(
     note: str | None = None,
     today: date | None = None,
 ) -> FollowUp | None:
-    """Keep one open reminder: move the open one to `due_date`, or schedule a new one; None if not allowed."""
+    """Keep one open reminder up to date (date, title, holder), or schedule a new one; None if not allowed."""
     today = today or local_today()
     due_date = max(due_date, today)
     if existing is not None and existing.status == FollowUpStatus.OPEN:
         if existing.due_date != due_date:
             existing.due_date = due_date
-            db.session.flush()
+        if existing.title != title[:200]:
+            existing.title = title[:200]
+        # The reminder follows the person responsible for the record (e.g. a new coach).
+        if _can_hold(assignee) and existing.assigned_to_id != assignee.id:
+            existing.assigned_to = assignee
+        db.session.flush()
         return existing
     holder = assignee if _can_hold(assignee) else default_assignee(employer, actor if _can_hold(actor) else None)
     if holder is None:

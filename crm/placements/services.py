@@ -271,7 +271,8 @@ def restore_placement(*, placement: Placement, actor: User | None) -> Placement:
 def sync_reminders(*, placement: Placement, actor: User | None, today: date | None = None) -> None:
     """One open follow-up while a safety item is open, and one before the funding approval ends."""
     today = today or local_today()
-    coach = placement.coach if placement.coach_id else None
+    # By id: the relationship may still hold the previous coach after the id was changed in this session.
+    coach = db.session.get(User, placement.coach_id) if placement.coach_id else None
     open_items = placement.open_safety_items
     if placement.is_active and open_items:
         due = placement.start_date - timedelta(days=SAFETY_LEAD_DAYS)
@@ -293,8 +294,6 @@ def sync_reminders(*, placement: Placement, actor: User | None, today: date | No
             note="\n".join(f"– {item}" for item in open_items),
             today=today,
         )
-        if placement.safety_followup is not None:
-            placement.safety_followup.title = title[:200]
     else:
         close_reminder(followup=placement.safety_followup, actor=actor)
     if placement.is_active and placement.placement_type.is_funded and placement.approval_until:

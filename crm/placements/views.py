@@ -143,8 +143,6 @@ def new():
 def detail(placement_id: int):
     placement = _load(placement_id)
     suggestion = cooperation_suggestion(placement) if placement.is_active else None
-    phase_form = PhaseForm(formdata=None)
-    phase_form.load_choices(placement.placement_type)
     return render_template(
         "placements/detail.html",
         placement=placement,

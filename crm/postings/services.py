@@ -20,6 +20,7 @@ from crm.followups.workdays import local_today
 from crm.placements.models import Placement
 from crm.placements.reminders import cancel_reminder, close_reminder, ensure_reminder
 from crm.postings.models import JobPosting, PostingStatus, PostingType
+from crm.sites.models import Site
 
 
 class PostingError(ValueError):
@@ -175,14 +176,17 @@ def sync_takedown_reminder(*, posting: JobPosting, actor: User | None, today: da
     if due is None:
         close_reminder(followup=posting.takedown_followup, actor=actor)
         return
-    site = posting.board_site.name if posting.board_site else ""
+    # By id: relationships may still hold the previous site or contact after the ids changed in this session.
+    board = db.session.get(Site, posting.board_site_id) if posting.board_site_id else None
+    contact = db.session.get(User, posting.contact_user_id) if posting.contact_user_id else None
+    site = board.name if board else ""
     posting.takedown_followup = ensure_reminder(
         existing=posting.takedown_followup,
         employer=posting.employer,
         title=str(_l("Take down the poster “%(title)s” (%(site)s)", title=posting.title, site=site))[:200],
         due_date=due,
         actor=actor,
-        assignee=posting.contact_user,
+        assignee=contact,
         today=today,
     )
     db.session.flush()

@@ -192,3 +192,14 @@ def test_a_placement_needs_a_posting_of_the_same_employer(create_employer, make_
             actor=None,
         )
     assert error.value.field == "posting_id"
+
+
+def test_a_new_coach_takes_over_the_open_safety_follow_up(create_employer, make_user):
+    first, second = make_user("coach"), make_user("coach")
+    placement = make_placement(create_employer(), actor=first, coach_id=first.id)
+    assert placement.safety_followup.assigned_to_id == first.id
+    update_placement(placement=placement, data=_input_from(placement, coach_id=second.id), actor=first)
+    db.session.commit()
+    db.session.expire_all()
+    placement = db.session.get(Placement, placement.id)
+    assert placement.safety_followup.assigned_to_id == second.id

@@ -245,3 +245,23 @@ def test_archive_by_editors_restore_by_admin_only(login_as, create_employer, mak
         assert client.get("/postings/").get_data(as_text=True).count(posting.title) == 0
     response = client.post(f"/postings/{posting.id}/restore", data={"csrf_token": token})
     assert response.status_code == (302 if role == "admin" else 403)
+
+
+def test_moving_the_poster_to_another_board_renames_the_reminder(create_employer, make_user):
+    from crm.postings.services import PostingInput, update_posting
+
+    user = make_user("acquisition")
+    posting = _on_board(create_employer(), user)
+    other = Site(name="Standort Harburg")
+    db.session.add(other)
+    db.session.commit()
+    data = PostingInput(
+        title=posting.title,
+        posting_type=posting.posting_type,
+        status=posting.status,
+        board_site_id=other.id,
+        displayed_until=posting.displayed_until,
+    )
+    update_posting(posting=posting, data=data, actor=user)
+    db.session.commit()
+    assert "Standort Harburg" in posting.takedown_followup.title
