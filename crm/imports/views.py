@@ -221,7 +221,8 @@ def undo(import_id: int):
     return redirect(url_for("imports.result", import_id=import_id))
 
 
-@bp.get("/export/contacts.<any(csv, xlsx):fmt>")
+@bp.get("/export/contacts.csv", defaults={"fmt": "csv"})
+@bp.get("/export/contacts.xlsx", defaults={"fmt": "xlsx"})
 @roles_required(*EDITORS)
 def export_contacts(fmt: str):
     """All current contact persons as German-Excel CSV or XLSX (formula cells neutralised)."""
