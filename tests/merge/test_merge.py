@@ -117,6 +117,10 @@ def test_admin_merges_in_the_browser_flow(login_as, pair):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/employers/{a.id}")
     db.session.expire_all()
     assert db.session.get(Employer, a.id).email == "info@example.org"
+    survivor_page = client.get(f"/employers/{a.id}").get_data(as_text=True)
+    assert "Zusammengeführt mit „Baeckerei Mueller GmbH“" in survivor_page
+    other_page = client.get(f"/employers/{b.id}").get_data(as_text=True)
+    assert "Zusammengeführt mit" in other_page
 
 
 def test_merge_post_without_csrf_is_rejected(login_as, pair):
