@@ -10,6 +10,15 @@ MAX_WORKPLACES = 1_000_000
 MAX_EUROS = 100_000_000
 
 
+class GermanDecimalField(DecimalField):
+    """Accepts "2,5" and "12.000,50" as German users type them, besides "2.5"."""
+
+    def process_formdata(self, valuelist) -> None:
+        if valuelist and "," in (valuelist[0] or ""):
+            valuelist = [valuelist[0].replace(".", "").replace(" ", "").replace(",", ".")]
+        super().process_formdata(valuelist)
+
+
 def at_most(limit: int) -> Length:
     return Length(max=limit, message=_l("Please use at most %(max)d characters."))
 
@@ -26,16 +35,16 @@ class CalculatorForm(BaseForm):
         ],
         description=_l("Workplaces that count for the employment quota (SGB IX § 156)."),
     )
-    employed = DecimalField(
+    employed = GermanDecimalField(
         _l("Of these, held by severely disabled people"),
         places=None,
         validators=[
             Optional(),
-            NumberRange(min=0, max=MAX_WORKPLACES, message=_l("Please enter a number of 0 or more, e.g. 2 or 2.5.")),
+            NumberRange(min=0, max=MAX_WORKPLACES, message=_l("Please enter a number of 0 or more, e.g. 2 or 2,5.")),
         ],
         description=_l("Annual average; halves are possible."),
     )
-    order_labour = DecimalField(
+    order_labour = GermanDecimalField(
         _l("Labour share of workshop orders per year (€)"),
         places=None,
         validators=[
@@ -44,7 +53,7 @@ class CalculatorForm(BaseForm):
         ],
         description=_l("The invoiced amount without material, e.g. for packaging, catering or gardening."),
     )
-    wage_cost = DecimalField(
+    wage_cost = GermanDecimalField(
         _l("Monthly wage cost of a job (€)"),
         places=None,
         validators=[
@@ -69,7 +78,7 @@ class CalculatorForm(BaseForm):
         if field.data is not None and self.workplaces.data is not None and field.data > self.workplaces.data:
             raise ValidationError(_l("There cannot be more than the number of workplaces."))
         if field.data is not None and (field.data * 2) % 1:
-            raise ValidationError(_l("Please enter whole or half numbers, e.g. 2 or 2.5."))
+            raise ValidationError(_l("Please enter whole or half numbers, e.g. 2 or 2,5."))
 
 
 UNIT_CHOICES = [("", _l("— none (a fact in words) —")), ("EUR", _l("euros")), ("%", _l("percent"))]
@@ -88,7 +97,7 @@ class LegalFactForm(BaseForm):
         ),
     )
     label = StringField(_l("Description"), validators=[DataRequired(_l("Please enter a description.")), at_most(200)])
-    amount = DecimalField(
+    amount = GermanDecimalField(
         _l("Figure"),
         places=2,
         validators=[Optional(), NumberRange(min=0, max=MAX_EUROS, message=_l("Please enter a figure of 0 or more."))],

@@ -181,3 +181,13 @@ def test_reseeding_leaves_edited_facts_alone():
     db.session.commit()
     seed_legal_facts()
     assert fact("levy_ge60_zero", date(2025, 1, 1)) is None
+
+
+def test_calculator_accepts_german_decimal_commas(login_as, employer):
+    html = (
+        login_as(Role.VIEWER)
+        .get(f"/employers/{employer.id}/benefits?workplaces=100&employed=2,5&order_labour=12.000,50")
+        .get_data(as_text=True)
+    )
+    assert "2,5 (Quote 2,5 %)" in html
+    assert "12.000,50" in html
