@@ -195,3 +195,13 @@ def test_quota_page_without_settings_points_admins_to_the_settings(login_as):
     assert "noch nicht festgelegt" in admin and 'href="/reports/quota/settings"' in admin
     viewer = login_as(Role.VIEWER).get("/reports/quota").get_data(as_text=True)
     assert 'href="/reports/quota/settings"' not in viewer
+
+
+def test_demo_quota_is_loaded_once(app):
+    from crm.reports.demo import load_demo_quota
+
+    load_demo_quota({})
+    load_demo_quota({})
+    db.session.commit()
+    settings = db.session.scalars(db.select(QuotaSettings)).all()
+    assert len(settings) == 1 and settings[0].workforce_size == 420 and settings[0].goal_percent == Decimal("40.0")
