@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SearchField, SelectField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from crm.auth.models import Role, User
 from crm.csv_export import csv_response
@@ -51,6 +51,27 @@ class FilterSelect(SelectField):
             raise ValidationError(_l("This option does not exist (any more). The filter is not applied."))
 
 
+DAYS_MESSAGE = _l("Please enter a number of days between 1 and 3650, e.g. 90.")
+
+
+class DaysField(IntegerField):
+    """A whole number of days from 1 to MAX_NO_CONTACT_DAYS; one plain message for every kind of wrong input."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"min": 1, "max": MAX_NO_CONTACT_DAYS, "inputmode": "numeric"})
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(DAYS_MESSAGE)) from error
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and not 1 <= self.data <= MAX_NO_CONTACT_DAYS:
+            raise ValidationError(str(DAYS_MESSAGE))
+
+
 class EmployerFilterForm(BaseForm):
     """The list's filters; read from the query string, never posted (so no CSRF token)."""
 
@@ -65,17 +86,10 @@ class EmployerFilterForm(BaseForm):
     industry = FilterSelect(_l("Industry"), id="filter-industry", default="")
     source = FilterSelect(_l("Source"), id="filter-source", default="")
     tag = FilterSelect(_l("Tag"), id="filter-tag", default="")
-    no_contact_days = IntegerField(
+    no_contact_days = DaysField(
         _l("No contact for more than … days"),
         id="filter-no-contact-days",
-        validators=[
-            Optional(),
-            NumberRange(
-                min=1,
-                max=MAX_NO_CONTACT_DAYS,
-                message=_l("Please enter a number of days between 1 and 3650, e.g. 90."),
-            ),
-        ],
+        validators=[Optional()],
         description=_l("Also shows employers never contacted."),
     )
     archived = BooleanField(_l("Include archived employers"), id="filter-archived")
@@ -140,11 +154,17 @@ class EmployerFilterForm(BaseForm):
             direction=ok("dir") or "asc",
         )
 
+    MORE_FILTERS = ("site", "district", "industry", "source", "tag", "no_contact_days", "archived")
+
+    @property
+    def more_filters_count(self) -> int:
+        """How many of the filters behind "More filters" are set."""
+        return sum(1 for name in self.MORE_FILTERS if name in self._fields and self[name].data)
+
     @property
     def more_filters_active(self) -> bool:
-        """Is one of the filters behind "More filters" set (so that section opens)?"""
-        names = ("site", "district", "industry", "source", "tag", "no_contact_days", "archived")
-        return any(name in self._fields and (self[name].data or self[name].errors) for name in names)
+        """Is one of the filters behind "More filters" set or wrong (so that section opens)?"""
+        return any(name in self._fields and (self[name].data or self[name].errors) for name in self.MORE_FILTERS)
 
 
 def _int(value: Any) -> int | None:
