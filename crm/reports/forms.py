@@ -80,6 +80,14 @@ def default_start(today: date) -> date:
     return date(year, month, 1)
 
 
+class SiteSelect(SelectField):
+    """The site filter; an unknown site (an old bookmark) gets a plain message and is not applied."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError(_l("This option does not exist (any more). The filter is not applied."))
+
+
 class ReportFilterForm(BaseForm):
     """Period and site; a GET form (no CSRF token), so a filtered report is a shareable link."""
 
@@ -88,7 +96,7 @@ class ReportFilterForm(BaseForm):
 
     start = GermanDateField(_l("From"), id="report-start", validators=[Optional()])
     end = GermanDateField(_l("To"), id="report-end", validators=[Optional()])
-    site = SelectField(_l("Site"), id="report-site", default="")
+    site = SiteSelect(_l("Site"), id="report-site", default="")
 
     def validate_end(self, field: DateField) -> None:
         if field.data and self.start.data:

@@ -63,7 +63,9 @@ def test_bad_filter_input_gets_a_german_message_and_the_defaults(login_as):
     assert "Das Ende darf nicht vor dem Beginn liegen." in response.get_data(as_text=True)
     response = client.get("/reports/activity?start=2000-01-01&end=2026-01-01")
     assert "höchstens zehn Jahren" in response.get_data(as_text=True)
-    assert client.get("/reports/activity?site=abc").status_code == 422
+    response = client.get("/reports/activity?site=999")
+    assert response.status_code == 422
+    assert "Diese Auswahl gibt es nicht (mehr)." in response.get_data(as_text=True)
 
 
 def test_csv_download_has_the_tables_figures(dataset, login_as):
@@ -205,3 +207,18 @@ def test_demo_quota_is_loaded_once(app):
     db.session.commit()
     settings = db.session.scalars(db.select(QuotaSettings)).all()
     assert len(settings) == 1 and settings[0].workforce_size == 420 and settings[0].goal_percent == Decimal("40.0")
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_downloads_each_table_as_csv_and_xlsx(dataset, quota, login_as, role):
+    from crm.reports.pages import REPORTS_BY_KEY
+
+    client = login_as(role)
+    tables = {"funnel": ["stages"], "activity": ["per_month", "by_user", "by_month"], "quota": ["trajectory"]}
+    for key, names in tables.items():
+        assert key in REPORTS_BY_KEY
+        for name in names:
+            for fmt in ("csv", "xlsx"):
+                response = client.get(f"/reports/{key}/{name}.{fmt}{PERIOD}")
+                assert response.status_code == 200, (key, name, fmt)
+                assert response.get_data()[:2] in (b"\xef\xbb", b"PK")
