@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
-from sqlalchemy import JSON, Date, DateTime, Enum, Integer, LargeBinary, Table, func, insert, select
+from sqlalchemy import JSON, Date, DateTime, Enum, Integer, LargeBinary, Numeric, Table, Time, func, insert, select
 from sqlalchemy.engine import Connection
 
 from crm.db import UTCDateTime
@@ -82,6 +82,10 @@ def _decoder(column: Any):
         return parse_datetime
     if isinstance(kind, Date):
         return dt.date.fromisoformat
+    if isinstance(kind, Time):
+        return dt.time.fromisoformat
+    if isinstance(kind, Numeric) and getattr(kind, "asdecimal", False):
+        return decimal.Decimal
     if isinstance(kind, LargeBinary):
         return base64.b64decode
     if isinstance(kind, Enum) and kind.enum_class is not None:

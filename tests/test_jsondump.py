@@ -100,3 +100,20 @@ def test_foreign_files_are_refused(app):
         import_json(io.StringIO('{"format": "other"}'))
     with pytest.raises(DumpError, match="Unbekannte Tabellen"):
         import_json(io.StringIO('{"format": "inklusiv-crm-json", "version": 1, "tables": {"evil": {}}}'))
+
+
+def test_round_trip_of_the_demo_data_of_every_domain(app, runner, tmp_path):
+    from crm.demo import load_demo_data
+
+    load_demo_data()
+    db.session.commit()
+    before = _snapshot()
+    filled = {name for name, table in before.items() if table["rows"]}
+    assert {"employers", "contacts", "activities", "users"} <= filled
+    path = tmp_path / "demo.json"
+    assert runner.invoke(args=["export", "--format", "json", "--output", str(path)]).exit_code == 0
+    _wipe()
+    result = runner.invoke(args=["import-json", str(path)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert _snapshot() == before
