@@ -33,6 +33,7 @@ def test_record_objection_on_activity_see_briefing_and_print_then_resolve(page_a
     expect(panel).to_contain_text("Betreuungsaufwand")
     expect(panel).to_contain_text("Jobcoaching ohne zeitliche Begrenzung")
     expect(panel).to_contain_text("Noch offen")
+    assert run_axe(page) == []
     screenshot(page, "objections-briefing")
 
     page.goto(f"/employers/{employer.id}/print")
