@@ -189,6 +189,7 @@ def create_next_followup(*, activity: Activity, form: Any) -> None:
         )
         for followup in rows:
             complete_followup(followup=followup, by=current_user)
+            g.followups_changed = True
     if nf.due_date.data is None:
         if nf.title.data:
             nf.due_date.errors = [_("Please enter a date, e.g. %(example)s.", example=_example(local_today()))]
@@ -205,6 +206,7 @@ def create_next_followup(*, activity: Activity, form: Any) -> None:
             created_by=current_user,
             activity_id=activity.id,
         )
+        g.followups_changed = True
     except FollowUpError as error:
         field = {"due_date": "due_date", "title": "title", "assigned_to_id": "assigned_to_id"}.get(error.field or "")
         target = nf[field] if field else nf.due_date

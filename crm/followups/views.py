@@ -200,6 +200,22 @@ def index():
     return render_template("followups/index.html", **context)
 
 
+@bp.get("/panel/<int:employer_id>")
+def panel(employer_id: int):
+    """The employer page's follow-up panel alone: htmx reloads it after a quick log changed follow-ups."""
+    employer = db.get_or_404(Employer, employer_id)
+    return render_template("followups/_panel.html", employer=employer, **integration.load_panel(employer))
+
+
+@bp.after_app_request
+def announce_changes(response: Response) -> Response:
+    """Tell htmx pages that follow-ups changed in this request (the employer page then reloads its panel)."""
+    if g.get("followups_changed") and request.headers.get("HX-Request"):
+        existing = response.headers.get("HX-Trigger")
+        response.headers["HX-Trigger"] = f"{existing}, followups-changed" if existing else "followups-changed"
+    return response
+
+
 # --- create and edit --------------------------------------------------------------------------------
 
 

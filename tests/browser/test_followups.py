@@ -38,6 +38,8 @@ def test_plan_a_follow_up_while_logging_a_call_then_snooze_it_and_mark_it_done(p
     fields.get_by_label("Was ist zu tun?").fill("Probearbeit in der Backstube besprechen")
     panel.get_by_role("button", name="Kontakt speichern").click()
     expect(page.locator("#quicklog-status")).to_contain_text("Telefonat mit Frau Hansen")
+    # The follow-up panel on the same page reloads itself after the quick log.
+    expect(page.locator("#panel-followups")).to_contain_text("Probearbeit in der Backstube besprechen")
 
     followup = db.session.scalar(select(FollowUp))
     assert followup.due_date == planned and followup.assigned_to_id == page.user.id

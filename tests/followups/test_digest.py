@@ -130,15 +130,22 @@ def test_exactly_one_digest_per_user_and_day_is_a_database_fact(app, desk, clock
     db.session.rollback()
 
 
-def test_no_digest_on_weekends_and_public_holidays(app, desk, clock):
-    for day in (date(2026, 3, 28), date(2026, 3, 29), date(2026, 4, 3), date(2026, 4, 6), date(2026, 10, 31)):
+def test_no_digest_on_weekends_and_public_holidays(app, desk, clock, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_HOLIDAY_STATE", "HH")
+    # Saturday, Sunday, Good Friday, Easter Monday, and Reformation Day (a Friday in 2025, a Hamburg holiday)
+    for day in (date(2026, 3, 28), date(2026, 3, 29), date(2026, 4, 3), date(2026, 4, 6), date(2025, 10, 31)):
         clock.move_to(at(day, 8, 0))
         assert not is_working_day(day)
         assert queue_due_digests().outcomes == [], day
     assert outbox() == []
-    assert date(2026, 10, 31) in public_holidays(2026, "HH")  # Reformationstag in Hamburg
-    assert date(2026, 10, 31) not in public_holidays(2026, "BY")
+    monkeypatch.setitem(app.config, "PUBLIC_HOLIDAY_STATE", "")
+    assert is_working_day(date(2025, 10, 31))  # only nationwide holidays without a state
+    assert date(2025, 10, 31) in public_holidays(2025, "HH")
+    assert date(2025, 10, 31) not in public_holidays(2025, "BY")
     assert date(2026, 6, 4) in public_holidays(2026, "BY")  # Fronleichnam
+    assert date(2026, 11, 18) in public_holidays(2026, "SN")  # Buß- und Bettag
+    monkeypatch.setitem(app.config, "DIGEST_SKIP_PUBLIC_HOLIDAYS", False)
+    assert is_working_day(date(2026, 4, 3))
 
 
 def test_a_scheduler_started_after_the_send_time_sends_todays_digest_and_never_yesterdays(

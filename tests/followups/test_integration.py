@@ -192,6 +192,7 @@ def test_the_quick_log_with_htmx_plans_the_next_follow_up(page):
         headers={"HX-Request": "true"},
     )
     assert htmx.status_code == 200
+    assert htmx.headers["HX-Trigger"] == "followups-changed"  # the page reloads the follow-up panel
     dates = sorted(f.due_date.isoformat() for f in db.session.scalars(select(FollowUp)))
     assert dates == ["2026-03-29", "2026-04-07", "2026-04-09"]
     assert 'value="2026-04-09"' not in text_of(htmx)  # the fresh quick-log form starts empty
@@ -219,3 +220,18 @@ def test_due_for_contact_is_listed_on_the_follow_up_page(page, create_employer):
     section = html[html.index('id="due-contact-heading"') :]
     assert "Stille Post GmbH" in section and "Kontakt planen" in section
     assert f"due_date={TODAY.isoformat()}" in section
+
+
+@pytest.mark.parametrize("role", ["admin", "acquisition", "coach", "viewer"])
+def test_the_panel_alone_can_be_reloaded_by_every_role(page, login_as, role):
+    client = login_as(role)
+    response = client.get(f"/followups/panel/{page.employer.id}")
+    html = text_of(response)
+    assert response.status_code == 200 and html.lstrip().startswith('<section id="panel-followups"')
+    assert "Rückruf Probearbeit" in html and ("/done" in html) == (role != "viewer")
+    assert client.get("/followups/panel/99999").status_code == 404
+
+
+def test_no_trigger_header_without_a_change(page):
+    response = _log(page)
+    assert "HX-Trigger" not in response.headers
