@@ -150,3 +150,32 @@ def test_merge_shows_on_the_timeline(app, pair):
     kinds = [entry.kind for entry in employer_timeline(a.id).entries]
     assert "merge" in kinds
     assert "merge" in [entry.kind for entry in employer_timeline(b.id).entries]
+
+
+def test_merge_moves_the_records_of_every_domain_in_the_demo_data(app):
+    from crm.demo import load_demo_data
+
+    load_demo_data()
+    db.session.commit()
+    columns = [c for c in referencing_columns("employers") if c.table.name not in ("employer_search", "employer_tags")]
+
+    def references(employer_id: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for column in columns:
+            n = db.session.scalar(select(func.count()).select_from(column.table).where(column == employer_id))
+            if n:
+                counts[column.table.name] = counts.get(column.table.name, 0) + n
+        return counts
+
+    ids = list(db.session.scalars(select(Employer.id).where(Employer.archived_at.is_(None))))
+    busiest = sorted(ids, key=lambda i: -sum(references(i).values()))[:2]
+    a, b = (db.session.get(Employer, i) for i in busiest)
+    before_a, before_b = references(a.id), references(b.id)
+    assert len(before_b) >= 2
+    result = merge_employers(survivor=a, other=b, take_from_other=set())
+    db.session.commit()
+    after_a, after_b = references(a.id), references(b.id)
+    assert after_b == {k: v for k, v in result.kept.items() if v}
+    for table, count in before_b.items():
+        kept = result.kept.get(table, 0)
+        assert after_a.get(table, 0) == before_a.get(table, 0) + count - kept, table
