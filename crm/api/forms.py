@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, StringField
 from wtforms.validators import DataRequired, Length
 
-from crm.api.models import TokenScope
+from crm.api.models import SCOPE_LABELS, TokenScope
 from crm.forms import BaseForm
 
 
@@ -16,7 +16,7 @@ class TokenForm(BaseForm):
     )
     scope = RadioField(
         _l("Access"),
-        choices=[(s.value, s.label) for s in TokenScope],
+        choices=[(s.value, SCOPE_LABELS[s]) for s in TokenScope],
         default=TokenScope.READ.value,
         validators=[DataRequired()],
     )

@@ -63,3 +63,24 @@ def test_import_pages_fit_a_phone(page_as):
     expect(page.get_by_role("heading", name="Spalten wählen")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "import-mapping-phone")
+
+
+def test_token_merge_and_data_protection_pages_pass_axe(page_as):
+    from crm.contacts.services import create_contact
+
+    a = create_employer(data=EmployerInput(name="Bäckerei Müller", postcode="22761"))
+    b = create_employer(data=EmployerInput(name="Baeckerei Mueller GmbH", postcode="22761", city="Hamburg"))
+    person = create_contact(employer=a, last_name="Schäfer", first_name="Ute")
+    db.session.commit()
+    page = page_as(Role.ADMIN)
+    page.goto("/api/tokens")
+    page.get_by_label("Name").fill("Excel-Auswertung")
+    page.get_by_role("button", name="Token anlegen").click()
+    expect(page.get_by_label("Nur lesen")).to_be_checked()
+    expect(page.locator("#new-token")).to_contain_text("crm_")
+    assert run_axe(page) == []
+    screenshot(page, "api-tokens")
+    for url in (f"/merge/?a={a.id}", f"/merge/{a.id}/{b.id}", f"/gdpr/contacts/{person.id}", "/gdpr/review"):
+        page.goto(url)
+        assert run_axe(page) == [], url
+    screenshot(page, "gdpr-review")
