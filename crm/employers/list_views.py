@@ -78,6 +78,8 @@ class EmployerFilterForm(BaseForm):
     class Meta:
         csrf = False
 
+    stage_ids: dict[str, int]  # stage key -> id, filled by load_choices
+
     q = SearchField(_l("Search"), id="filter-q", description=_l("Name, contact person, notes or activity text."))
     stage = FilterSelect(_l("Stage"), id="filter-stage", default="")
     owner = FilterSelect(_l("Responsible"), id="filter-owner", default="")
@@ -98,9 +100,9 @@ class EmployerFilterForm(BaseForm):
 
     def load_choices(self, *, can_see_archived: bool, can_sort_by_followup: bool) -> None:
         """Fill the options from the catalogues (a handful of small queries)."""
-        self.stage.choices = [("", _("All stages"))] + [
-            (stage.key, stage.name) for stage in db.session.scalars(select(Stage).order_by(Stage.position, Stage.id))
-        ]
+        stages = db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)).all()
+        self.stage_ids = {stage.key: stage.id for stage in stages}
+        self.stage.choices = [("", _("All stages"))] + [(stage.key, stage.name) for stage in stages]
         users = db.session.scalars(select(User).order_by(User.active.desc(), User.name))
         self.owner.choices = [("", _("Everyone")), ("me", _("Only mine")), ("none", _("Nobody responsible"))] + [
             (str(user.id), user.name if user.active else _("%(name)s (inactive)", name=user.name)) for user in users
@@ -130,7 +132,7 @@ class EmployerFilterForm(BaseForm):
         if not can_see_archived:
             del self.archived
 
-    def to_filters(self, *, user: User, stage_ids: dict[str, int]) -> EmployerFilters:
+    def to_filters(self, *, user: User) -> EmployerFilters:
         """The valid part of the input as filters; a field with an error is left out."""
 
         def ok(name: str) -> Any:
@@ -140,7 +142,7 @@ class EmployerFilterForm(BaseForm):
         owner = ok("owner")
         return EmployerFilters(
             q=self.q.data or "",
-            stage_id=stage_ids.get(ok("stage")) if ok("stage") else None,
+            stage_id=self.stage_ids.get(ok("stage")) if ok("stage") else None,
             owner_id=user.id if owner == "me" else (int(owner) if owner and owner.isdigit() else None),
             unowned=owner == "none",
             site_id=_int(ok("site")),
@@ -197,8 +199,7 @@ def _filter_form() -> tuple[EmployerFilterForm, EmployerFilters]:
     form = EmployerFilterForm(request.args)
     form.load_choices(can_see_archived=current_user.role == Role.ADMIN, can_sort_by_followup=FollowUpModel is not None)
     form.validate()
-    stage_ids = {key: stage_id for key, stage_id in db.session.execute(select(Stage.key, Stage.id))}
-    return form, form.to_filters(user=current_user, stage_ids=stage_ids)
+    return form, form.to_filters(user=current_user)
 
 
 def _results_only() -> bool:
