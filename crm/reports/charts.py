@@ -142,11 +142,11 @@ def bar_chart(
     values: Sequence[float | int],
     *,
     suffix: str = "",
-    width: int = 560,
+    width: int = 440,
 ) -> Markup:
     """Horizontal bars, one per label, each with its value written at its end."""
     bar, gap = 22, 10
-    label_width = min(max((_text_width(_short(label, 30)) for label in labels), default=40) + 8, width * 0.42)
+    label_width = min(max((_text_width(_short(label, 24)) for label in labels), default=40) + 8, width * 0.42)
     value_room = 60
     height = max(len(labels), 1) * (bar + gap) + 10
     svg = _Svg(title, description, width, height, "chart-bar")
@@ -155,7 +155,7 @@ def bar_chart(
     fill, stroke = svg.fill(0)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 5 + i * (bar + gap)
-        svg.text(label_width - 8, y + bar * 0.7, _short(label, 30), anchor="end")
+        svg.text(label_width - 8, y + bar * 0.7, _short(label, 24), anchor="end")
         length = max(float(value) * scale, 1 if value else 0)
         svg.body.append(
             f'<rect x="{label_width:.1f}" y="{y}" width="{length:.1f}" height="{bar}" fill="{fill}" stroke="{stroke}">'
