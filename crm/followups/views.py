@@ -528,8 +528,7 @@ def _bulk_employers_query(args: MultiDict):
     form = EmployerFilterForm(formdata=args)
     form.load_choices(can_see_archived=current_user.role == Role.ADMIN, can_sort_by_followup=True)
     form.validate()
-    stage_ids = dict(db.session.execute(select(Stage.key, Stage.id)).all())
-    filters = form.to_filters(user=current_user, stage_ids=stage_ids)
+    filters = form.to_filters(user=current_user)
     return form, select(Employer).where(*filtered_ids_condition(filters))
 
 
