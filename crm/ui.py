@@ -8,7 +8,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from crm import security
 from crm.auth.models import Role
-from crm.navigation import nav_badge, visible_nav_items
+from crm.navigation import active_nav_endpoint, nav_badge, visible_admin_pages, visible_nav_items
 
 
 def datetime_filter(value: datetime | None, format: str = "short") -> str:
@@ -41,6 +41,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(number_filter, "number")
     app.add_template_global(visible_nav_items, "nav_items")
     app.add_template_global(nav_badge, "nav_badge")
+    app.add_template_global(active_nav_endpoint, "active_nav_endpoint")
+    app.add_template_global(visible_admin_pages, "admin_pages")
     app.add_template_global(security.user_can, "user_can")
     app.add_template_global(url_with, "url_with")
     app.add_template_global(Role, "Role")
