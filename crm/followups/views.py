@@ -67,7 +67,7 @@ from crm.sites.services import list_sites
 # Admins and team leads (who use the read-only role) see everyone's follow-ups.
 TEAM_ROLES = (Role.ADMIN, Role.VIEWER)
 GROUP_LIMIT = 50
-TEAM_GROUP_LIMIT = 25  # the team view is an overview; filter by person or open one group for more
+TEAM_GROUP_LIMIT = 20  # the team view is an overview; filter by person or open one group for more
 SHOW_ALL_PER_PAGE = 100
 CONTACT_LIMIT = 25
 BULK_LIMIT = 1000
