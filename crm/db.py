@@ -5,9 +5,11 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, String, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -78,6 +80,29 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite's lower() folds ASCII only ("Öko" stays "Öko"); casefold() below uses Python's rules.
+    dbapi_connection.create_function("py_casefold", 1, _casefold_or_none, deterministic=True)
+
+
+def _casefold_or_none(value: str | None) -> str | None:
+    return value.casefold() if isinstance(value, str) else value
+
+
+class casefold(FunctionElement):  # noqa: N801  (reads like the SQL function it is)
+    """Unicode case folding in SQL: lower() on PostgreSQL, Python's casefold() on SQLite."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(casefold)
+def _casefold_default(element: casefold, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(casefold, "sqlite")
+def _casefold_sqlite(element: casefold, compiler: Any, **kw: Any) -> str:
+    return f"py_casefold({compiler.process(element.clauses, **kw)})"
 
 
 def include_in_migrations(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.auth.models import User
-from crm.db import utcnow
+from crm.db import casefold, utcnow
 from crm.employers.models import Employer, EmployerSource, SizeClass, Stage, StageChange, StageKind, Tag
 from crm.employers.normalize import normalize_name
 from crm.extensions import db
@@ -229,7 +229,7 @@ def tags_for_names(names: list[str]) -> list[Tag]:
     if not names:
         return []
     wanted = {name.casefold(): name for name in names}
-    existing = db.session.scalars(select(Tag).where(func.lower(Tag.name).in_([n.lower() for n in names]))).all()
+    existing = db.session.scalars(select(Tag).where(casefold(Tag.name).in_(list(wanted)))).all()
     by_key = {tag.name.casefold(): tag for tag in existing}
     tags = []
     for key, name in wanted.items():

@@ -36,25 +36,13 @@ def test_the_document_is_loaded_with_every_operation():
     assert "POST /employers" in labels and "PATCH /contacts/{id}" in labels and len(labels) >= 11
 
 
-def _avoids_known_tag_bug(case) -> bool:
-    """Known defect, reported to the lead: crm.employers.services.tags_for_names looks tags up with SQL
-    lower(), which SQLite applies to ASCII only, so re-using an existing tag with a non-ASCII capital
-    ("Öko") fails with a unique violation (test_existing_umlaut_tag_can_be_reused below). Until it is
-    fixed, generated tag names stay ASCII; every other part of the body is generated freely.
-    """
-    body = case.body if isinstance(case.body, dict) else {}
-    tags = body.get("tags") or []
-    return all(isinstance(tag, str) and tag.isascii() for tag in tags)
-
-
-@pytest.mark.xfail(strict=True, reason="tags_for_names: SQLite lower() is ASCII-only (reported to the lead)")
 def test_existing_umlaut_tag_can_be_reused(app):
-    if db.engine.url.get_backend_name() != "sqlite":
-        pytest.xfail("the defect is SQLite-only")
-    create_employer(data=EmployerInput(name="A", tags=["Öko"]))
+    """Tags are matched case-insensitively beyond ASCII (SQLite's lower() alone would miss "Öko")."""
+    first = create_employer(data=EmployerInput(name="A", tags=["Öko"]))
     db.session.commit()
-    create_employer(data=EmployerInput(name="B", tags=["Öko"]))
+    second = create_employer(data=EmployerInput(name="B", tags=["öKO"]))
     db.session.commit()
+    assert [t.id for t in first.tags] == [t.id for t in second.tags]
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
@@ -62,7 +50,7 @@ def test_operation_matches_the_openapi_document(app, admin_token, operation):
     SCHEMA.app = app
     headers = {"Authorization": f"Bearer {admin_token}"}
 
-    @given(case=operation.as_strategy().filter(_avoids_known_tag_bug))
+    @given(case=operation.as_strategy())
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     def check(case) -> None:
         case.call_and_validate(headers=headers, app=app, excluded_checks=[positive_data_acceptance])
