@@ -102,6 +102,10 @@ class EmployerFilterForm(BaseForm):
         """Fill the options from the catalogues (a handful of small queries)."""
         stages = db.session.scalars(select(Stage).order_by(Stage.position, Stage.id)).all()
         self.stage_ids = {stage.key: stage.id for stage in stages}
+        # Links from the pipeline carry the stage id; the list's own links use the stable key.
+        keys_by_id = {str(stage.id): stage.key for stage in stages}
+        if self.stage.data in keys_by_id:
+            self.stage.data = keys_by_id[self.stage.data]
         self.stage.choices = [("", _("All stages"))] + [(stage.key, stage.name) for stage in stages]
         users = db.session.scalars(select(User).order_by(User.active.desc(), User.name))
         self.owner.choices = [("", _("Everyone")), ("me", _("Only mine")), ("none", _("Nobody responsible"))] + [

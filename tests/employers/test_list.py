@@ -277,6 +277,15 @@ def test_filter_by_stage_key(login_as):
     assert '<option selected value="cooperation">' in html
 
 
+def test_stage_id_from_a_pipeline_link_works_like_the_key(login_as):
+    add_employer("Lead GmbH")
+    partner = add_employer("Partner GmbH", stage="cooperation")
+    db.session.commit()
+    html = page_html(login_as(Role.VIEWER), f"/employers?stage={partner.stage_id}")
+    assert names_in(html) == ["Partner GmbH"]
+    assert '<option selected value="cooperation">' in html
+
+
 def test_filter_by_owner_me_nobody_and_a_user(login_as, make_user):
     client = login_as(Role.ACQUISITION)
     colleague = make_user(Role.ACQUISITION)
