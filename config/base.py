@@ -42,3 +42,8 @@ MAIL_MAX_ATTEMPTS = 8
 
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 ITEMS_PER_PAGE = 25
+
+# Imports: largest accepted upload (CSV/XLSX); data protection: contacts without activity for this many
+# years are listed for review.
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+GDPR_REVIEW_YEARS = 3
