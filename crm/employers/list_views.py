@@ -122,9 +122,12 @@ class EmployerFilterForm(BaseForm):
         self.source.choices = [("", _("All sources"))] + [
             (source.value, str(SOURCE_LABELS[source])) for source in EmployerSource
         ]
-        self.tag.choices = [("", _("All tags"))] + [
-            (str(tag.id), tag.name) for tag in db.session.scalars(select(Tag).order_by(Tag.name))
-        ]
+        tags = db.session.scalars(select(Tag).order_by(Tag.name)).all()
+        self.tag.choices = [("", _("All tags"))] + [(str(tag.id), tag.name) for tag in tags]
+        # The employer page links a tag by its name; the list's own links use the id.
+        ids_by_name = {tag.name: str(tag.id) for tag in tags}
+        if self.tag.data and self.tag.data not in {str(tag.id) for tag in tags} and self.tag.data in ids_by_name:
+            self.tag.data = ids_by_name[self.tag.data]
         self.sort.choices = [
             ("name", _("Name")),
             ("stage", _("Stage")),

@@ -322,7 +322,10 @@ def test_filter_by_tag(login_as):
     employer.tags.append(tag)
     add_employer("Ohne Tag GmbH")
     db.session.commit()
-    assert names_in(page_html(login_as(Role.VIEWER), f"/employers?tag={tag.id}")) == ["Mit Tag GmbH"]
+    client = login_as(Role.VIEWER)
+    assert names_in(page_html(client, f"/employers?tag={tag.id}")) == ["Mit Tag GmbH"]
+    # The employer page links a tag by its name.
+    assert names_in(page_html(client, "/employers?tag=Netzwerk+Süd")) == ["Mit Tag GmbH"]
 
 
 def test_no_contact_for_more_than_n_days_includes_never_contacted(login_as):
