@@ -224,10 +224,16 @@ class SchedulerRunner:
     def _acquire(self) -> bool:
         announced = False
         while not self.stop.is_set():
-            with self.app.app_context():
-                if self.lock.acquire():
-                    log.info("scheduler active (%s)", self.lock.kind)
-                    return True
+            try:
+                with self.app.app_context():
+                    if self.lock.acquire():
+                        log.info("scheduler active (%s)", self.lock.kind)
+                        return True
+            except DBAPIError as error:
+                # The database is not reachable (yet): keep trying rather than crash-looping.
+                log.warning("cannot reach the database for the scheduler lock: %s", error.__class__.__name__)
+                self.stop.wait(self.retry)
+                continue
             if not self.wait:
                 log.warning("another scheduler holds the %s; exiting", self.lock.kind)
                 return False

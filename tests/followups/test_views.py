@@ -324,3 +324,34 @@ def test_cancel_keeps_the_follow_up_in_the_history(mine):
     assert response.status_code == 302
     db.session.expire_all()
     assert mine.later.status == FollowUpStatus.CANCELLED and mine.later.cancel_reason == "Termin fand schon statt"
+
+
+PAGES = {
+    # path template -> roles allowed (others get 403)
+    "/followups/": {"admin", "acquisition", "coach", "viewer"},
+    "/followups/?scope=team": {"admin", "acquisition", "coach", "viewer"},
+    "/followups/?show=overdue": {"admin", "acquisition", "coach", "viewer"},
+    "/followups/new?employer_id={employer}": {"admin", "acquisition", "coach"},
+    "/followups/{followup}/edit": {"admin", "acquisition", "coach"},
+    "/followups/{followup}/cancel": {"admin", "acquisition", "coach"},
+    "/followups/panel/{employer}": {"admin", "acquisition", "coach", "viewer"},
+    "/followups/bulk?stage=talks": {"admin", "acquisition"},
+    "/followups/reassign": {"admin"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_per_role(mine, login_as, role):
+    client = login_as(role)
+    for template, allowed in PAGES.items():
+        url = template.format(employer=mine.employer.id, followup=mine.today.id)
+        response = client.get(url)
+        assert response.status_code == (200 if role in allowed else 403), (url, response.status_code)
+
+
+def test_a_too_long_cancel_reason_comes_back_at_the_field(mine):
+    url = f"/followups/{mine.later.id}/cancel"
+    response = mine.post(url, data={"csrf_token": form_token(mine, url), "reason": "x" * 301})
+    assert response.status_code == 422 and "Bitte verwenden Sie höchstens 300 Zeichen." in text_of(response)
+    db.session.expire_all()
+    assert mine.later.status == FollowUpStatus.OPEN
