@@ -80,29 +80,29 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-    # SQLite's lower() folds ASCII only ("Öko" stays "Öko"); casefold() below uses Python's rules.
-    dbapi_connection.create_function("py_casefold", 1, _casefold_or_none, deterministic=True)
+    # SQLite's lower() folds ASCII only ("Öko" stays "Öko"); unicode_lower() below uses Python's rules.
+    dbapi_connection.create_function("py_lower", 1, _lower_or_none, deterministic=True)
 
 
-def _casefold_or_none(value: str | None) -> str | None:
-    return value.casefold() if isinstance(value, str) else value
+def _lower_or_none(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
 
 
-class casefold(FunctionElement):  # noqa: N801  (reads like the SQL function it is)
-    """Unicode case folding in SQL: lower() on PostgreSQL, Python's casefold() on SQLite."""
+class unicode_lower(FunctionElement):  # noqa: N801  (reads like the SQL function it is)
+    """Unicode lower case in SQL on both databases; compare with Python's str.lower() (not casefold: ß stays)."""
 
     type = String()
     inherit_cache = True
 
 
-@compiles(casefold)
-def _casefold_default(element: casefold, compiler: Any, **kw: Any) -> str:
+@compiles(unicode_lower)
+def _lower_default(element: unicode_lower, compiler: Any, **kw: Any) -> str:
     return f"lower({compiler.process(element.clauses, **kw)})"
 
 
-@compiles(casefold, "sqlite")
-def _casefold_sqlite(element: casefold, compiler: Any, **kw: Any) -> str:
-    return f"py_casefold({compiler.process(element.clauses, **kw)})"
+@compiles(unicode_lower, "sqlite")
+def _lower_sqlite(element: unicode_lower, compiler: Any, **kw: Any) -> str:
+    return f"py_lower({compiler.process(element.clauses, **kw)})"
 
 
 def include_in_migrations(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

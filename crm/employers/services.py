@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.auth.models import User
-from crm.db import casefold, utcnow
+from crm.db import unicode_lower, utcnow
 from crm.employers.models import Employer, EmployerSource, SizeClass, Stage, StageChange, StageKind, Tag
 from crm.employers.normalize import normalize_name
 from crm.extensions import db
@@ -218,8 +218,8 @@ def parse_tag_names(text: str | None) -> list[str]:
     seen: set[str] = set()
     for part in (text or "").replace(";", ",").split(","):
         name = " ".join(part.split())[:TAG_MAX_LENGTH]
-        if name and name.casefold() not in seen:
-            seen.add(name.casefold())
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
             names.append(name)
     return names
 
@@ -228,9 +228,9 @@ def tags_for_names(names: list[str]) -> list[Tag]:
     """Return the Tag rows for `names`, reusing existing tags case-insensitively and creating the rest."""
     if not names:
         return []
-    wanted = {name.casefold(): name for name in names}
-    existing = db.session.scalars(select(Tag).where(casefold(Tag.name).in_(list(wanted)))).all()
-    by_key = {tag.name.casefold(): tag for tag in existing}
+    wanted = {name.lower(): name for name in names}
+    existing = db.session.scalars(select(Tag).where(unicode_lower(Tag.name).in_(list(wanted)))).all()
+    by_key = {tag.name.lower(): tag for tag in existing}
     tags = []
     for key, name in wanted.items():
         tag = by_key.get(key)

@@ -56,3 +56,11 @@ def test_operation_matches_the_openapi_document(app, admin_token, operation):
         case.call_and_validate(headers=headers, app=app, excluded_checks=[positive_data_acceptance])
 
     check()
+
+
+def test_tag_with_sharp_s_is_reused_on_every_database(app):
+    first = create_employer(data=EmployerInput(name="A", tags=["draußen"]))
+    db.session.commit()
+    second = create_employer(data=EmployerInput(name="B", tags=["Draußen"]))
+    db.session.commit()
+    assert [t.id for t in first.tags] == [t.id for t in second.tags]
