@@ -103,7 +103,27 @@ def register_extensions(app: Flask) -> None:
 
 
 # Domain packages with pages; each has `bp` in its __init__ and routes in its views module.
-BLUEPRINT_PACKAGES = ("main", "auth", "admin", "audit", "employers", "contacts", "activities", "imports", "merge", "gdpr", "api", "objections", "referrals", "benefits", "duoday", "postings", "placements", "followups", "reports")
+BLUEPRINT_PACKAGES = (
+    "main",
+    "auth",
+    "admin",
+    "audit",
+    "employers",
+    "contacts",
+    "activities",
+    "imports",
+    "merge",
+    "gdpr",
+    "api",
+    "objections",
+    "referrals",
+    "benefits",
+    "duoday",
+    "postings",
+    "placements",
+    "followups",
+    "reports",
+)
 
 
 def register_blueprints(app: Flask) -> None:

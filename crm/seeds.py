@@ -9,7 +9,14 @@ from crm.referrals.seeds import seed_partners
 from crm.sites.services import seed_sites
 
 # Domains add their seed function here, in dependency order.
-SEEDERS: list[Callable[[], None]] = [seed_sites, seed_stages, seed_industries, seed_objection_catalogues, seed_partners, seed_legal_facts]
+SEEDERS: list[Callable[[], None]] = [
+    seed_sites,
+    seed_stages,
+    seed_industries,
+    seed_objection_catalogues,
+    seed_partners,
+    seed_legal_facts,
+]
 
 
 def seed_catalogues() -> None:

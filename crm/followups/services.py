@@ -350,12 +350,17 @@ def bulk_schedule_followups(
     priority: Priority = Priority.NORMAL,
     today: date | None = None,
 ) -> BulkResult:
-    """One follow-up per employer; employers that must not be contacted are skipped and counted."""
+    """One follow-up per employer; employers that must not be contacted (yet) are skipped and counted."""
     created, skipped = [], 0
+    due = due_date or today or local_today()
     for employer in employers:
         try:
             check_employer_accepts(employer)
         except FollowUpError:
+            skipped += 1
+            continue
+        if employer.do_not_approach_before is not None and due < employer.do_not_approach_before:
+            # After a "no", the employer is left alone until its re-approach date.
             skipped += 1
             continue
         created.append(

@@ -9,7 +9,7 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -532,14 +532,18 @@ def _bulk_employers_query(args: MultiDict):
     return form, select(Employer).where(*filtered_ids_condition(filters))
 
 
-def _bulk_counts(query) -> tuple[int, int]:
+def _bulk_counts(query, due_date: date) -> tuple[int, int]:
+    """All listed employers, and those that get no follow-up: do-not-contact, or "not before" after the due date."""
     ids = query.with_only_columns(Employer.id).order_by(None).subquery()
     total = db.session.scalar(select(func.count()).select_from(ids))
     blocked = db.session.scalar(
         select(func.count())
         .select_from(Employer)
         .join(Stage, Stage.id == Employer.stage_id)
-        .where(Employer.id.in_(select(ids.c.id)), Stage.blocks_contact.is_(True))
+        .where(
+            Employer.id.in_(select(ids.c.id)),
+            or_(Stage.blocks_contact.is_(True), Employer.do_not_approach_before > due_date),
+        )
     )
     return total, blocked
 
@@ -550,7 +554,6 @@ def bulk():
     """Step 1: the form (with the count); step 2: confirm the count; step 3: create, if the count still holds."""
     args = _bulk_filter_args()
     filter_form, query = _bulk_employers_query(args)
-    total, blocked = _bulk_counts(query)
     users = assignable_users()
     step = request.form.get("step") if request.method == "POST" else None
     if step in ("confirm", "create"):
@@ -560,6 +563,8 @@ def bulk():
         step = "form"
         form = BulkFollowUpForm(formdata=None, data={"due_date": local_today() + timedelta(days=7)})
     form.set_choices(users)
+    due_date = form.due_date.data if isinstance(form.due_date.data, date) else local_today()
+    total, blocked = _bulk_counts(query, due_date)
     status = 200
     changed = False
     if step in ("confirm", "create"):
