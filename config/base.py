@@ -47,3 +47,16 @@ ITEMS_PER_PAGE = 25
 # years are listed for review.
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 GDPR_REVIEW_YEARS = 3
+
+# The morning digest: weekdays it goes out (0 = Monday), whether public holidays are skipped (nationwide
+# ones; PUBLIC_HOLIDAY_STATE, e.g. "HH", adds a state's), and how many users one scheduler round handles.
+DIGEST_WEEKDAYS = [0, 1, 2, 3, 4]
+DIGEST_SKIP_PUBLIC_HOLIDAYS = True
+PUBLIC_HOLIDAY_STATE = ""
+DIGEST_BATCH_SIZE = 200
+
+# `crm scheduler`: how often its jobs poll, how long its lock lives without a heartbeat (SQLite lock row),
+# and how often a standby scheduler tries to take over.
+SCHEDULER_INTERVAL_SECONDS = 60
+SCHEDULER_LOCK_TTL_SECONDS = 120
+SCHEDULER_RETRY_SECONDS = 30
