@@ -24,7 +24,18 @@ DEMO_USERS = [
 ]
 
 # Domains append loaders here: each takes the demo users (by role) and is idempotent.
-DEMO_LOADERS: list = [load_demo_employers, load_demo_contacts, load_demo_activities, load_demo_postings, load_demo_placements, load_demo_duoday, load_demo_objections, load_demo_referrals, load_demo_followups, load_demo_quota]
+DEMO_LOADERS: list = [
+    load_demo_employers,
+    load_demo_contacts,
+    load_demo_activities,
+    load_demo_postings,
+    load_demo_placements,
+    load_demo_duoday,
+    load_demo_objections,
+    load_demo_referrals,
+    load_demo_followups,
+    load_demo_quota,
+]
 
 
 def load_demo_data() -> list[User]:
