@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 from sqlalchemy import inspect
 
 from crm.paths import resource_dir
@@ -109,7 +110,8 @@ def serve_command(host: str, port: int, demo: bool) -> None:
         users = load_demo_data()
         _print_demo_logins(users, DEMO_PASSWORD)
     click.echo(f"Inklusiv-CRM läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Not app.run(): Flask ignores it inside a CLI command (FLASK_RUN_FROM_CLI).
+    run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
 
 
 @click.command("send-outbox")
