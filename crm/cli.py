@@ -6,8 +6,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 from flask_migrate import upgrade
-from werkzeug.serving import run_simple
 from sqlalchemy import inspect
+from werkzeug.serving import run_simple
 
 from crm.paths import resource_dir
 
