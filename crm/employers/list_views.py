@@ -1,8 +1,8 @@
-"""The employer list: search, filters, sorting, pagination and CSV export.
+"""The employer list: search, filters, sorting, pagination and CSV/XLSX export.
 
 The filter state lives in the query string (GET form), so a filtered list is a link one can share.
 With htmx the form updates the results in place (`HX-Target: employer-results`); without JS it is a
-normal form submit. The CSV export takes the same query string and exports every matching row.
+normal form submit. The export (CSV or XLSX) takes the same query string and exports every matching row.
 """
 
 from datetime import date, datetime, timedelta
@@ -18,7 +18,6 @@ from wtforms import BooleanField, IntegerField, SearchField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from crm.auth.models import Role, User
-from crm.csv_export import csv_response
 from crm.db import utcnow
 from crm.employers import bp
 from crm.employers.listing import (
@@ -35,6 +34,7 @@ from crm.extensions import db
 from crm.forms import BaseForm
 from crm.security import EDITORS, LOGGERS
 from crm.sites.models import Site
+from crm.xlsx_export import spreadsheet_response
 
 RESULTS_TARGET = "employer-results"
 
@@ -259,6 +259,7 @@ def index():
         "new_url": url_for("employers.new") if "employers.new" in views and current_user.role in EDITORS else None,
         "has_followups": FollowUpModel is not None,
         "export_url": list_url("employers.export_csv", page=None),
+        "export_xlsx_url": list_url("employers.export_xlsx", page=None),
     }
     if _results_only():
         # htmx swaps only 2xx responses, so filter errors travel in a 200 and show in the results region.
@@ -306,16 +307,18 @@ def _export_row(row: tuple) -> list[Any]:
     return values
 
 
-@bp.get("/employers/export.csv")
-def export_csv():
-    """Every employer the list shows with the same filters and order, as a German-Excel CSV file."""
+@bp.get("/employers/export.csv", endpoint="export_csv", defaults={"fmt": "csv"})
+@bp.get("/employers/export.xlsx", endpoint="export_xlsx", defaults={"fmt": "xlsx"})
+def export_list(fmt: str):
+    """Every employer the list shows with the same filters and order, as German-Excel CSV or XLSX."""
     _form, filters = _filter_form()
     user_id, email = current_user.id, current_user.email
     query_string = request.query_string.decode("utf-8", "replace")
 
     def log_export(count: int) -> None:
         current_app.logger.info(
-            "employer CSV export: user %s (%s) exported %d rows; filters: %s",
+            "employer %s export: user %s (%s) exported %d rows; filters: %s",
+            fmt.upper(),
             user_id,
             email,
             count,
@@ -323,7 +326,7 @@ def export_csv():
         )
 
     stem = _("employer-list")  # not inside the f-string: Babel's extractor would miss it
-    filename = f"{stem}-{format_date(local_today(), 'yyyy-MM-dd')}.csv"
+    filename_stem = f"{stem}-{format_date(local_today(), 'yyyy-MM-dd')}"
     header = [EXPORT_HEADERS[name] for name in EXPORT_COLUMNS]
     rows = (_export_row(row) for row in export_rows(filters))
-    return csv_response(filename, header, rows, on_complete=log_export)
+    return spreadsheet_response(fmt, filename_stem, header, rows, on_complete=log_export)

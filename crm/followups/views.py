@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -39,6 +40,8 @@ from crm.followups.ical import (
 )
 from crm.followups.models import DEFAULT_DIGEST_TIME, FollowUp, ReminderSettings
 from crm.followups.services import (
+    GROUP_KEYS,
+    GROUP_LABELS,
     Completion,
     FollowUpError,
     assignable_users,
@@ -61,6 +64,7 @@ from crm.followups.services import (
 )
 from crm.followups.workdays import local_today
 from crm.forms import form_status
+from crm.list_export import export_urls, list_export_response
 from crm.security import ADMINS, EDITORS, LOGGERS, is_safe_next, roles_required
 from crm.sites.services import list_sites
 
@@ -159,17 +163,23 @@ def next_followup_context(employer: Employer, activity_form: Any) -> dict[str, A
 # --- the list ---------------------------------------------------------------------------------------
 
 
+def _list_scope() -> tuple[str, int | None, int | None]:
+    """Whose follow-ups the list shows (scope, assignee id, site id); only team roles may see the team's."""
+    scope = request.args.get("scope") or ("team" if current_user.role == Role.VIEWER else "mine")
+    if scope not in ("mine", "team") or (scope == "team" and current_user.role not in TEAM_ROLES):
+        scope = "mine"
+    if scope == "team":
+        return scope, _int_arg("user"), _int_arg("site")
+    return scope, current_user.id, None
+
+
 @bp.get("/")
 def index():
     today = local_today()
     team_allowed = current_user.role in TEAM_ROLES
-    scope = request.args.get("scope") or ("team" if current_user.role == Role.VIEWER else "mine")
-    if scope not in ("mine", "team") or (scope == "team" and not team_allowed):
-        scope = "mine"
-    assignee_id, site_id = current_user.id, None
+    scope, assignee_id, site_id = _list_scope()
     users, sites = [], []
     if scope == "team":
-        assignee_id, site_id = _int_arg("user"), _int_arg("site")
         users = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
         sites = list_sites()
     show = request.args.get("show")
@@ -184,6 +194,7 @@ def index():
         "show": None,
         "can_act": current_user.role in LOGGERS,
         "orphaned": count_orphaned_followups() if current_user.role in ADMINS else 0,
+        "export_urls": export_urls("followups.export"),
     }
     if show in ("overdue", "today", "week", "later"):
         query = overview_query(show, today=today, assignee_id=assignee_id, site_id=site_id)
@@ -198,6 +209,53 @@ def index():
             owner_ids=owner_ids, site_id=site_id, limit=CONTACT_LIMIT
         )
     return render_template("followups/index.html", **context)
+
+
+EXPORT_HEADER = (
+    _l("ID"),
+    _l("Due date"),
+    _l("Time"),
+    _l("Group"),
+    _l("Title"),
+    _l("Priority"),
+    _l("Employer"),
+    _l("Contact person"),
+    _l("Responsible"),
+    _l("Note"),
+    _l("Repeats"),
+    _l("Created"),
+)
+
+
+def _export_rows(*, today: date, assignee_id: int | None, site_id: int | None, show: str | None):
+    """The open follow-ups of the selected group (or of all groups, in the page's order) as export rows."""
+    keys = [show] if show in GROUP_KEYS else GROUP_KEYS
+    for key in keys:
+        query = overview_query(key, today=today, assignee_id=assignee_id, site_id=site_id)
+        for followup in db.session.scalars(query):
+            yield [
+                followup.id,
+                followup.due_date,
+                followup.due_time.strftime("%H:%M") if followup.due_time else None,
+                str(GROUP_LABELS[key]),
+                followup.title,
+                followup.priority.label,
+                followup.employer.name,
+                followup.contact.full_name if followup.contact else None,
+                followup.assigned_to.name,
+                followup.note,
+                followup.repeats,
+                followup.created_at,
+            ]
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    """The open follow-ups the list selects (scope, person, site, group; every page) as CSV or XLSX."""
+    _scope, assignee_id, site_id = _list_scope()
+    rows = _export_rows(today=local_today(), assignee_id=assignee_id, site_id=site_id, show=request.args.get("show"))
+    stem = _("follow-ups")
+    return list_export_response(fmt, kind="follow-up", stem=stem, header=EXPORT_HEADER, rows=rows)
 
 
 @bp.get("/panel/<int:employer_id>")

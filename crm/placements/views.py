@@ -1,5 +1,6 @@
 """Placement pages: list, record, detail, edit, next phase, end; the employer panel and timeline entries."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from crm.employers.services import EmployerError, move_employer_to_stage
 from crm.extensions import db
 from crm.followups.workdays import local_today
 from crm.forms import form_status
+from crm.list_export import export_urls, list_export_response
 from crm.panels import Panel, register_panel
 from crm.placements import bp
 from crm.placements.forms import ConfirmForm, EndForm, PhaseForm, PlacementEditForm, PlacementForm
@@ -66,9 +68,8 @@ def _field_error(form: Any, error: PlacementError) -> None:
         form.form_errors.append(str(error.message))
 
 
-@bp.get("/")
-def index():
-    """All placements, running first; filters: state, kind, my placements."""
+def _list_query() -> tuple[Any, str, str, bool]:
+    """The list's query for the filters in the URL: state, kind, my placements."""
     state = request.args.get("state", "active")
     kind = request.args.get("type", "")
     mine = request.args.get("mine") == "1"
@@ -86,10 +87,75 @@ def index():
         query = query.where(Placement.placement_type == PlacementType(kind))
     if mine:
         query = query.where(Placement.coach_id == current_user.id)
+    return query, state, kind, mine
+
+
+@bp.get("/")
+def index():
+    """All placements, running first; filters: state, kind, my placements."""
+    query, state, kind, mine = _list_query()
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template(
-        "placements/index.html", page=page, state=state, kind=kind, mine=mine, types=list(PlacementType)
+        "placements/index.html",
+        page=page,
+        state=state,
+        kind=kind,
+        mine=mine,
+        types=list(PlacementType),
+        export_urls=export_urls("placements.export"),
     )
+
+
+EXPORT_HEADER = (
+    _l("ID"),
+    _l("Participant"),
+    _l("Employer"),
+    _l("Kind"),
+    _l("Start"),
+    _l("End"),
+    _l("Job coach"),
+    _l("Mentor"),
+    _l("Outcome"),
+    _l("Funding body"),
+    _l("Subsidy (%)"),
+    _l("Approved from"),
+    _l("Approved until"),
+    _l("Created"),
+)
+
+
+def _export_row(placement: Placement) -> list[Any]:
+    return [
+        placement.id,
+        placement.participant_ref,
+        placement.employer.name,
+        placement.placement_type.label,
+        placement.start_date,
+        placement.end_date,
+        placement.coach.name if placement.coach else None,
+        placement.mentor_name,
+        placement.outcome.label if placement.outcome else _("Running"),
+        placement.funding_body,
+        placement.subsidy_percent,
+        placement.approval_from,
+        placement.approval_until,
+        placement.created_at,
+    ]
+
+
+def _export_rows(query: Any) -> Iterator[list[Any]]:
+    # A generator function: the query runs while the response streams, not when the view returns.
+    for placement in db.session.scalars(query):
+        yield _export_row(placement)
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    """Every placement the list's filters select (all pages, same order) as German-Excel CSV or XLSX."""
+    query, *_filters = _list_query()
+    rows = _export_rows(query)
+    stem = _("placements")
+    return list_export_response(fmt, kind="placement", stem=stem, header=EXPORT_HEADER, rows=rows)
 
 
 def _employer_or_404(employer_id: Any) -> Employer:

@@ -1,5 +1,6 @@
 """Job posting pages: list with filters, create, edit, fill, close, take down, and the notice-board poster."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from crm.employers.models import Employer, Industry
 from crm.extensions import db
 from crm.forms import form_status
+from crm.list_export import export_urls, list_export_response
 from crm.panels import Panel, register_panel
 from crm.placements.forms import ConfirmForm
 from crm.placements.models import Placement
@@ -68,16 +70,20 @@ def _enum_arg(enum_cls: Any, name: str) -> Any:
     return enum_cls(value) if value in {m.value for m in enum_cls} else None
 
 
-@bp.get("/")
-def index():
-    """Postings with filters for kind, district, status and industry; the filters live in the URL."""
+def _list_filters() -> PostingFilters:
     industry = request.args.get("industry", "")
-    filters = PostingFilters(
+    return PostingFilters(
         posting_type=_enum_arg(PostingType, "type"),
         status=_enum_arg(PostingStatus, "status"),
         district=request.args.get("district") or None,
         industry_id=int(industry) if industry.isdigit() else None,
     )
+
+
+@bp.get("/")
+def index():
+    """Postings with filters for kind, district, status and industry; the filters live in the URL."""
+    filters = _list_filters()
     page = db.paginate(postings_query(filters), per_page=PER_PAGE, error_out=False)
     industries = db.session.scalars(select(Industry).where(Industry.active.is_(True)).order_by(Industry.name)).all()
     return render_template(
@@ -88,7 +94,62 @@ def index():
         statuses=list(PostingStatus),
         districts=posting_districts(),
         industries=industries,
+        export_urls=export_urls("postings.export"),
     )
+
+
+EXPORT_HEADER = (
+    _l("ID"),
+    _l("Title"),
+    _l("Employer"),
+    _l("Industry"),
+    _l("Kind"),
+    _l("Places"),
+    _l("Hours per week"),
+    _l("District"),
+    _l("Status"),
+    _l("Start"),
+    _l("Application deadline"),
+    _l("Contact person (workshop)"),
+    _l("Notice board"),
+    _l("Displayed until"),
+    _l("Created"),
+)
+
+
+def _export_row(posting: JobPosting) -> list[Any]:
+    return [
+        posting.id,
+        posting.title,
+        posting.employer.name,
+        posting.employer.industry.name if posting.employer.industry else None,
+        posting.posting_type.label,
+        posting.places,
+        posting.hours_per_week,
+        posting.district,
+        posting.status.label,
+        posting.start_date,
+        posting.application_deadline,
+        posting.contact_user.name if posting.contact_user else None,
+        posting.board_site.name if posting.board_site else None,
+        posting.displayed_until,
+        posting.created_at,
+    ]
+
+
+def _export_rows(query: Any) -> Iterator[list[Any]]:
+    # A generator function: the query runs while the response streams, not when the view returns.
+    for posting in db.session.scalars(query):
+        yield _export_row(posting)
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+def export(fmt: str):
+    """Every posting the list's filters select (all pages, same order) as German-Excel CSV or XLSX."""
+    query = postings_query(_list_filters())
+    rows = _export_rows(query)
+    stem = _("job-postings")
+    return list_export_response(fmt, kind="posting", stem=stem, header=EXPORT_HEADER, rows=rows)
 
 
 @bp.route("/new", methods=["GET", "POST"])
