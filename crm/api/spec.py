@@ -9,6 +9,8 @@ from typing import Any
 from crm.activities.models import ActivityKind
 from crm.contacts.models import Channel, Salutation
 from crm.employers.models import EmployerSource, SizeClass
+from crm.followups.models import Priority, RepeatUnit
+from crm.postings.models import PostingStatus, PostingType
 
 # Ids and numbers are 32-bit in the database (PostgreSQL INTEGER); larger values are never valid.
 MAX_INT = 2_147_483_647
@@ -76,6 +78,43 @@ ACTIVITY_WRITE = {
     "summary": _s("string", True, maxLength=10000),
     "outcome": _s("string", True, maxLength=2000),
 }
+
+# Changing an activity: every field optional (the rest stays); it stays with its employer.
+ACTIVITY_UPDATE = {
+    **{key: value for key, value in ACTIVITY_WRITE.items() if key != "employer_id"},
+    "occurred_at": _s("string", format="date-time"),
+}
+# Wall-clock time in Europe/Berlin, as on the follow-up form.
+TIME_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+FOLLOWUP_WRITE = {
+    "title": _s("string", minLength=1, maxLength=200),
+    "due_date": _s("string", format="date"),
+    "due_time": _s("string", True, pattern=TIME_PATTERN),
+    "assigned_to_id": _s("integer", True, minimum=1),
+    "contact_id": _s("integer", True, minimum=1),
+    "priority": _s("string", enum=[p.value for p in Priority]),
+    "note": _s("string", True, maxLength=5000),
+    "repeat_every": _s("integer", True, minimum=1, maximum=730),
+    "repeat_unit": _s("string", True, enum=[u.value for u in RepeatUnit] + [None]),
+}
+POSTING_WRITE = {
+    "title": _s("string", minLength=1, maxLength=200),
+    "posting_type": _s("string", enum=[t.value for t in PostingType]),
+    # "filled" only through the page's "Mark as filled" (it asks which placement filled the posting).
+    "status": _s("string", enum=[s.value for s in PostingStatus if s != PostingStatus.FILLED]),
+    "places": _s("integer", minimum=1, maximum=99),
+    "hours_per_week": _s("number", True, minimum=1, maximum=60),
+    "district": _s("string", True, maxLength=100),
+    "start_date": _s("string", True, format="date"),
+    "application_deadline": _s("string", True, format="date"),
+    "description": _s("string", True, maxLength=10000),
+    "requirements": _s("string", True, maxLength=5000),
+    "poster_text": _s("string", True, maxLength=600),
+    "contact_user_id": _s("integer", True, minimum=1),
+    "board_site_id": _s("integer", True, minimum=1),
+    "displayed_until": _s("string", True, format="date"),
+}
+EMPLOYER_REF = {"employer_id": _s("integer", minimum=1)}
 
 
 def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -157,6 +196,11 @@ SCHEMAS: dict[str, Any] = {
         ["id", "employer_id", "kind", "occurred_at", "subject"],
     ),
     "ActivityCreate": _object(ACTIVITY_WRITE, ["employer_id", "kind", "subject"]),
+    "ActivityUpdate": _object(ACTIVITY_UPDATE, []),
+    "FollowUpCreate": _object({**EMPLOYER_REF, **FOLLOWUP_WRITE}, ["employer_id", "title", "due_date"]),
+    "FollowUpUpdate": _object({**FOLLOWUP_WRITE, "version": _s("integer", minimum=0)}, []),
+    "JobPostingCreate": _object({**EMPLOYER_REF, **POSTING_WRITE}, ["employer_id", "title", "posting_type"]),
+    "JobPostingUpdate": _object(POSTING_WRITE, []),
     "Problem": {
         "type": "object",
         "properties": {
@@ -299,6 +343,10 @@ def _read_resources() -> tuple[dict[str, Any], dict[str, Any]]:
             filters.append(_query(column_name, schema))
         paths[f"/{resource.path}"] = {"get": _list(name, filters)}
         paths[f"/{resource.path}/{{id}}"] = {"get": _read(name)}
+        if f"{name}Create" in SCHEMAS:
+            paths[f"/{resource.path}"]["post"] = _create(name)
+        if f"{name}Update" in SCHEMAS:
+            paths[f"/{resource.path}/{{id}}"]["patch"] = _update(name)
     return schemas, paths
 
 
@@ -342,7 +390,7 @@ def openapi_document() -> dict[str, Any]:
                 ),
                 "post": _create("Activity"),
             },
-            "/activities/{id}": {"get": _read("Activity")},
+            "/activities/{id}": {"get": _read("Activity"), "patch": _update("Activity")},
             **extra_paths,
         },
     }

@@ -1,10 +1,12 @@
-"""/api/v1: employers, contacts and activities as JSON; errors as application/problem+json.
+"""/api/v1: employers, contacts, activities, follow-ups and job postings as JSON; errors as problem+json.
 
 Authentication happens in `authenticate_api_request`, registered as an app-wide before-request hook
 by the blueprint, so it runs before the app's login redirect: an API client gets a 401 problem, never
 a login page. The token's owner becomes `current_user` for this one request (no session is created).
 """
 
+import re
+from datetime import date, time
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
@@ -12,17 +14,28 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Enum, func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from crm.activities.models import Activity, ActivityKind
-from crm.activities.services import ActivityError, log_activity
+from crm.activities.services import ActivityError, log_activity, update_activity
 from crm.api import bp
 from crm.api.generic import ReadResource, available_resources, row_json
 from crm.api.models import TokenScope
 from crm.api.serialize import activity_json, contact_json, employer_json
-from crm.api.spec import ACTIVITY_WRITE, CONTACT_WRITE, EMPLOYER_WRITE, MAX_INT, openapi_document
+from crm.api.spec import (
+    ACTIVITY_UPDATE,
+    ACTIVITY_WRITE,
+    CONTACT_WRITE,
+    EMPLOYER_REF,
+    EMPLOYER_WRITE,
+    FOLLOWUP_WRITE,
+    MAX_INT,
+    POSTING_WRITE,
+    openapi_document,
+)
 from crm.api.tokens import authenticate
-from crm.auth.models import Role
+from crm.auth.models import Role, User
 from crm.contacts.forms import ContactForm
 from crm.contacts.models import Contact
 from crm.contacts.services import ContactError, StaleContactError, create_contact, update_contact
@@ -31,10 +44,16 @@ from crm.employers.listing import EmployerFilters, count_query, page_ids_query
 from crm.employers.models import Employer, EmployerSource, Stage
 from crm.employers.services import EmployerError, StaleEmployerError, create_employer, update_employer
 from crm.extensions import csrf, db
+from crm.followups.models import FollowUp, Priority, RepeatUnit
+from crm.followups.services import FollowUpError, default_assignee, schedule_followup, update_followup
+from crm.postings.forms import PostingForm
+from crm.postings.models import JobPosting, PostingStatus
+from crm.postings.services import PostingError, create_posting, update_posting
 from crm.security import EDITORS, LOGGERS
 
 API_ROOT = "/api/v1"
 MAX_PER_PAGE = 100
+TIME_FORMAT = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 # A browser session never authenticates /api/v1 (see the module docstring), so CSRF cannot apply to
 # its write operations; they are exempted one by one (`@csrf.exempt`), the token page keeps CSRF.
@@ -141,6 +160,7 @@ def _page(items: list[dict[str, Any]], page: int, per_page: int, total: int) -> 
 TYPE_CHECKS = {
     "string": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "array": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
 }
@@ -428,7 +448,8 @@ def _parse_datetime(value: str) -> Any:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else None
+    # Before 1900 is a typing mistake, and year-1 instants cannot be moved to UTC (overflow).
+    return parsed if parsed.tzinfo is not None and parsed.year >= 1900 else None
 
 
 @bp.post("/v1/activities")
@@ -479,7 +500,254 @@ def create_activity_view():
     return response
 
 
-# --- read-only resources described from their tables (follow-ups, job postings) ------------------
+def _text(value: Any) -> str | None:
+    """A text field as stored: NUL bytes removed (PostgreSQL refuses them), empty means none."""
+    return (value or "").replace("\x00", "") or None
+
+
+def _check_lengths(data: dict[str, Any], limits: dict[str, int], errors: dict[str, list[str]]) -> None:
+    for name, limit in limits.items():
+        if len(data.get(name) or "") > limit:
+            errors[name] = [_("At most %(max)d characters are allowed here.", max=limit)]
+
+
+@bp.patch("/v1/activities/<int:activity_id>")
+@csrf.exempt
+def update_activity_view(activity_id: int):
+    _require_write(*LOGGERS)
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        raise Problem(404, _("Not found."))
+    data = _body(ACTIVITY_UPDATE)
+    errors: dict[str, list[str]] = {}
+    subject = data.get("subject", activity.subject).replace("\x00", "").strip()
+    if not subject:
+        errors["subject"] = [_("This field is required.")]
+    _check_lengths(data, {"subject": 200, "summary": 10000, "outcome": 2000}, errors)
+    occurred_at = activity.occurred_at
+    if "occurred_at" in data:
+        occurred_at = _parse_datetime(data["occurred_at"])
+        if occurred_at is None:
+            errors["occurred_at"] = [_("Please give a date and time with time zone, e.g. 2025-03-05T14:30:00+01:00.")]
+    contact = activity.contact
+    if "contact_id" in data:
+        contact = db.session.get(Contact, data["contact_id"]) if data["contact_id"] else None
+        if data["contact_id"] and contact is None:
+            errors["contact_id"] = [_("There is no such contact person.")]
+    if errors:
+        raise Problem(422, _("Please correct the marked fields."), errors)
+    try:
+        update_activity(
+            activity=activity,
+            kind=ActivityKind(data["kind"]) if "kind" in data else activity.kind,
+            occurred_at=occurred_at,
+            subject=subject,
+            contact=contact,
+            summary=_text(data["summary"]) if "summary" in data else activity.summary,
+            outcome=_text(data["outcome"]) if "outcome" in data else activity.outcome,
+        )
+        db.session.commit()
+    except ActivityError as error:
+        db.session.rollback()
+        raise Problem(422, error.message, {error.field or "activity": [error.message]}) from error
+    db.session.expire_all()
+    return jsonify(activity_json(db.session.get(Activity, activity_id)))
+
+
+# --- follow-ups (read operations below, with the other column-described resources) ----------------
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _followup_fields(data: dict[str, Any], employer: Employer, followup: FollowUp | None) -> dict[str, Any]:
+    """The service arguments from the body, over the follow-up's current values; field messages on errors."""
+    errors: dict[str, list[str]] = {}
+    _check_lengths(data, {"title": 200, "note": 5000}, errors)
+    values: dict[str, Any] = {
+        "title": followup.title if followup else "",
+        "due_date": followup.due_date if followup else None,
+        "due_time": followup.due_time if followup else None,
+        "assigned_to": followup.assigned_to if followup else None,
+        "contact": followup.contact if followup else None,
+        "note": followup.note if followup else None,
+        "priority": followup.priority if followup else Priority.NORMAL,
+        "repeat_every": followup.repeat_every if followup else None,
+        "repeat_unit": followup.repeat_unit if followup else None,
+    }
+    if "title" in data:
+        values["title"] = data["title"].replace("\x00", "")
+    if "note" in data:
+        values["note"] = _text(data["note"])
+    if "due_date" in data:
+        values["due_date"] = _parse_date(data["due_date"])
+        if values["due_date"] is None:
+            errors["due_date"] = [_("Please give a date as YYYY-MM-DD, e.g. 2026-05-12.")]
+    if data.get("due_time") is not None:
+        text = data["due_time"].strip()
+        values["due_time"] = time.fromisoformat(text) if TIME_FORMAT.fullmatch(text) else None
+        if values["due_time"] is None:
+            errors["due_time"] = [_("Please give a time as HH:MM, e.g. 07:30.")]
+    elif "due_time" in data:
+        values["due_time"] = None
+    if "assigned_to_id" in data:
+        assignee_id = data["assigned_to_id"]
+        values["assigned_to"] = db.session.get(User, assignee_id) if assignee_id else None
+        if assignee_id and values["assigned_to"] is None:
+            errors["assigned_to_id"] = [_("There is no such user.")]
+    if "contact_id" in data:
+        contact_id = data["contact_id"]
+        values["contact"] = db.session.get(Contact, contact_id) if contact_id else None
+        if contact_id and values["contact"] is None:
+            errors["contact_id"] = [_("There is no such contact person.")]
+    if "priority" in data:
+        values["priority"] = Priority(data["priority"])
+    if "repeat_every" in data:
+        values["repeat_every"] = data["repeat_every"]
+    if "repeat_unit" in data:
+        values["repeat_unit"] = RepeatUnit(data["repeat_unit"]) if data["repeat_unit"] else None
+    if errors:
+        raise Problem(422, _("Please correct the marked fields."), errors)
+    if values["assigned_to"] is None:
+        # As on the form: nobody chosen means the employer's owner, else the one who writes.
+        values["assigned_to"] = default_assignee(employer, followup.assigned_to if followup else current_user)
+    return values
+
+
+def _followup_problem(error: FollowUpError) -> Problem:
+    message = str(error.message)
+    field = {"employer": "employer_id"}.get(error.field or "", error.field) or "followup"
+    return Problem(422, message, {field: [message]})
+
+
+def _created(payload: dict[str, Any]) -> Response:
+    response = jsonify(payload)
+    response.status_code = 201
+    return response
+
+
+@bp.post("/v1/followups")
+@csrf.exempt
+def create_followup_view():
+    _require_write(*LOGGERS)
+    data = _body({**EMPLOYER_REF, **FOLLOWUP_WRITE})
+    missing = [name for name in ("employer_id", "title", "due_date") if name not in data]
+    if missing:
+        raise Problem(
+            422, _("Please correct the marked fields."), {name: [_("This field is required.")] for name in missing}
+        )
+    employer = db.session.get(Employer, data["employer_id"])
+    if employer is None:
+        raise Problem(422, _("Please correct the marked fields."), {"employer_id": [_("There is no such employer.")]})
+    values = _followup_fields(data, employer, None)
+    try:
+        followup = schedule_followup(employer=employer, created_by=current_user, **values)
+        db.session.commit()
+    except FollowUpError as error:
+        db.session.rollback()
+        raise _followup_problem(error) from error
+    return _created(row_json(db.session.get(FollowUp, followup.id)))
+
+
+@bp.patch("/v1/followups/<int:followup_id>")
+@csrf.exempt
+def update_followup_view(followup_id: int):
+    _require_write(*LOGGERS)
+    followup = db.session.get(FollowUp, followup_id)
+    if followup is None:
+        raise Problem(404, _("Not found."))
+    data = _body({**FOLLOWUP_WRITE, "version": {"type": "integer"}})
+    if data.pop("version", followup.version) != followup.version:
+        raise Problem(409, _("Someone else has changed this follow-up in the meantime. Please check it again."))
+    values = _followup_fields(data, followup.employer, followup)
+    try:
+        update_followup(followup=followup, **values)
+        db.session.commit()
+    except FollowUpError as error:
+        db.session.rollback()
+        raise _followup_problem(error) from error
+    except StaleDataError as error:
+        db.session.rollback()
+        raise Problem(
+            409, _("Someone else has changed this follow-up in the meantime. Please check it again.")
+        ) from error
+    db.session.expire_all()
+    return jsonify(row_json(db.session.get(FollowUp, followup_id)))
+
+
+# --- job postings (through the posting form, so the messages are the page's) ---------------------
+
+POSTING_FIELDS = tuple(POSTING_WRITE)
+
+
+def _posting_form(values: dict[str, Any], posting: JobPosting | None = None) -> PostingForm:
+    if isinstance(values.get("hours_per_week"), float):
+        values["hours_per_week"] = round(values["hours_per_week"], 1)  # the column keeps one decimal
+    form = PostingForm(formdata=_formdata(values), meta={"csrf": False})
+    form.load_choices(
+        current_status=posting.status if posting else None,
+        current_contact_id=posting.contact_user_id if posting else None,
+    )
+    if not form.validate():
+        raise Problem(422, _("Please correct the marked fields."), _form_errors(form))
+    return form
+
+
+def _posting_problem(error: PostingError) -> Problem:
+    message = str(error.message)
+    field = {"employer": "employer_id"}.get(error.field or "", error.field) or "posting"
+    return Problem(422, message, {field: [message]})
+
+
+@bp.post("/v1/postings")
+@csrf.exempt
+def create_posting_view():
+    _require_write(*EDITORS)
+    data = _body({**EMPLOYER_REF, **POSTING_WRITE})
+    missing = [name for name in ("employer_id", "title", "posting_type") if name not in data]
+    if missing:
+        raise Problem(
+            422, _("Please correct the marked fields."), {name: [_("This field is required.")] for name in missing}
+        )
+    employer = db.session.get(Employer, data.pop("employer_id"))
+    if employer is None:
+        raise Problem(422, _("Please correct the marked fields."), {"employer_id": [_("There is no such employer.")]})
+    # The page's defaults for a new posting: open, one place.
+    form = _posting_form({"status": PostingStatus.OPEN.value, "places": 1, **data})
+    try:
+        posting = create_posting(employer=employer, data=form.to_input(), actor=current_user)
+        db.session.commit()
+    except PostingError as error:
+        db.session.rollback()
+        raise _posting_problem(error) from error
+    return _created(row_json(db.session.get(JobPosting, posting.id)))
+
+
+@bp.patch("/v1/postings/<int:posting_id>")
+@csrf.exempt
+def update_posting_view(posting_id: int):
+    _require_write(*EDITORS)
+    posting = db.session.get(JobPosting, posting_id)
+    if posting is None:
+        raise Problem(404, _("Not found."))
+    data = _body(POSTING_WRITE)
+    current = {key: value for key, value in row_json(posting).items() if key in POSTING_FIELDS}
+    form = _posting_form({**current, **data}, posting)
+    try:
+        update_posting(posting=posting, data=form.to_input(), actor=current_user)
+        db.session.commit()
+    except PostingError as error:
+        db.session.rollback()
+        raise _posting_problem(error) from error
+    db.session.expire_all()
+    return jsonify(row_json(db.session.get(JobPosting, posting_id)))
+
+
+# --- list and read of the resources described from their tables (follow-ups, job postings) -------
 
 
 def _register_read_resource(resource: ReadResource, model: Any) -> None:

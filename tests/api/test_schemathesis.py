@@ -12,11 +12,17 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from crm.activities.models import ActivityKind
+from crm.activities.services import log_activity
 from crm.api.models import TokenScope
 from crm.api.spec import openapi_document
 from crm.api.tokens import create_token
 from crm.employers.services import EmployerInput, create_employer
 from crm.extensions import db
+from crm.followups.services import schedule_followup
+from crm.followups.workdays import local_today
+from crm.postings.models import PostingType
+from crm.postings.services import PostingInput, create_posting
 
 MAX_EXAMPLES = 50
 SCHEMA = schemathesis.openapi.from_dict(openapi_document())
@@ -25,8 +31,15 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 
 @pytest.fixture
 def admin_token(make_user) -> str:
-    create_employer(data=EmployerInput(name="Bäckerei Müller", postcode="22761"))
-    _token, secret = create_token(user=make_user("admin"), name="schemathesis", scope=TokenScope.WRITE)
+    """A write token of an admin, and one record of each kind (id 1), so updates reach the services."""
+    admin = make_user("admin")
+    employer = create_employer(data=EmployerInput(name="Bäckerei Müller", postcode="22761"))
+    log_activity(employer=employer, kind=ActivityKind.CALL, user=admin, subject="Erstgespräch")
+    schedule_followup(employer=employer, title="Zurückrufen", due_date=local_today(), created_by=admin)
+    create_posting(
+        employer=employer, data=PostingInput(title="Küchenhilfe", posting_type=PostingType.INDIVIDUAL), actor=admin
+    )
+    _token, secret = create_token(user=admin, name="schemathesis", scope=TokenScope.WRITE)
     db.session.commit()
     return secret
 
@@ -34,6 +47,9 @@ def admin_token(make_user) -> str:
 def test_the_document_is_loaded_with_every_operation():
     labels = {operation.label for operation in OPERATIONS}
     assert "POST /employers" in labels and "PATCH /contacts/{id}" in labels and len(labels) >= 11
+    for label in ("POST /followups", "PATCH /followups/{id}", "POST /postings", "PATCH /postings/{id}"):
+        assert label in labels
+    assert "PATCH /activities/{id}" in labels
 
 
 def test_existing_umlaut_tag_can_be_reused(app):
