@@ -23,7 +23,12 @@ PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_IDLE_MINUTES)
 WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
 
 LOGIN_MAX_FAILURES = 5
+# Failures from one address (all accounts). Staff behind one office NAT share an address: raise it there.
+LOGIN_MAX_FAILURES_PER_ADDRESS = 5
 LOGIN_FAILURE_WINDOW_MINUTES = 15
+# Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted (0 = none).
+# Behind one nginx set 1, or every user shares the proxy's address for login throttling.
+PROXY_HOPS = 0
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_RESET_MAX_AGE_SECONDS = 3600
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from crm.paths import PACKAGE_DIR, resource_dir
 
@@ -35,6 +36,10 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
     load_settings(app, env, overrides or {})
     instance_path.mkdir(parents=True, exist_ok=True)
 
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        # Only the client address and scheme; mail links never use the Host header (BASE_URL).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)

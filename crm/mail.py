@@ -11,6 +11,7 @@ import smtplib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Message
@@ -62,6 +63,14 @@ class OutboxMessage(db.Model):
 def sender_address() -> str:
     """The bare address of MAIL_DEFAULT_SENDER ("Name <a@b>" → "a@b")."""
     return parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """An absolute link for e-mails, built from BASE_URL: never from a request's Host header (which an
+    attacker chooses), and the scheduler has no request anyway."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def enqueue_mail(

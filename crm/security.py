@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
@@ -70,8 +71,17 @@ def user_can(*roles: Role) -> bool:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only local paths are allowed as redirect targets (no open redirects)."""
-    return not (not target or not target.startswith("/") or target.startswith("//") or "\\" in target)
+    """Only local paths are allowed as redirect targets (no open redirects).
+
+    Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so "/\t/evil.org"
+    would become "//evil.org": any control character, blank or backslash disqualifies a target.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if any(ord(char) < 33 or char in "\\\x7f" for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def add_security_headers(response: Response) -> Response:

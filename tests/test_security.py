@@ -126,3 +126,19 @@ def test_open_redirect_via_language_switch_is_refused(login_as):
     token = form_token(client, "/")
     response = client.post("/language", data={"language": "en", "next": "//evil.example.org/", "csrf_token": token})
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "target", ["/\t/evil.example.org/", "/\n/evil.example.org", "/\\evil.example.org", "//evil.example.org"]
+)
+def test_login_next_with_control_characters_or_backslash_stays_local(client, make_user, target):
+    from tests.helpers import TEST_PASSWORD, csrf_token_from
+
+    user = make_user()
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/"

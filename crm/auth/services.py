@@ -83,8 +83,11 @@ def is_throttled(*, email: str, address: str) -> bool:
     """True while the e-mail or the address has too many recent failures since its last success."""
     config = current_app.config
     window_start = utcnow() - timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    limit = config["LOGIN_MAX_FAILURES"]
-    for column, value in ((LoginAttempt.email, normalise_email(email)), (LoginAttempt.address, address)):
+    limits = (
+        (LoginAttempt.email, normalise_email(email), config["LOGIN_MAX_FAILURES"]),
+        (LoginAttempt.address, address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+    )
+    for column, value, limit in limits:
         last_success = db.session.scalar(
             select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded.is_(True))
         )

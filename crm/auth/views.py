@@ -1,6 +1,6 @@
 """Login, logout, password reset and the user's own profile."""
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -42,7 +42,10 @@ def login():
         )
         db.session.commit()
         if result.throttled:
-            form.form_errors.append(_("Too many failed attempts. Please wait 15 minutes and try again."))
+            minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+            form.form_errors.append(
+                _("Too many failed attempts. Please wait %(minutes)d minutes and try again.", minutes=minutes)
+            )
         elif result.user is None:
             form.form_errors.append(_("E-mail address or password is not correct, or the account is inactive."))
         else:

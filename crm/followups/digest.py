@@ -4,14 +4,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
-from werkzeug.routing import BuildError
 
 from crm.activities.models import Activity
 from crm.auth.models import User
@@ -20,6 +18,7 @@ from crm.employers.models import Employer
 from crm.extensions import db
 from crm.followups.models import FollowUp, FollowUpStatus
 from crm.followups.services import due_for_contact_condition, priority_order
+from crm.mail import absolute_url
 
 # A digest is a reading list, not an export: beyond this many per section it links to the page.
 SECTION_LIMIT = 30
@@ -53,20 +52,8 @@ class Digest:
         return not (self.overdue_total or self.today_total or self.contact_total)
 
 
-def absolute_url(endpoint: str, **values: object) -> str:
-    """An absolute link for e-mails, built from BASE_URL (the scheduler has no request to copy it from)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
-
-
 def employer_link(employer_id: int) -> str:
-    for endpoint in ("employers.detail", "employers.show", "employers.view"):
-        try:
-            return absolute_url(endpoint, employer_id=employer_id)
-        except BuildError:
-            continue
-    return current_app.config["BASE_URL"].rstrip("/") + f"/employers/{employer_id}"
+    return absolute_url("employers.detail", employer_id=employer_id)
 
 
 def _chunks(ids: Sequence[int]) -> list[Sequence[int]]:

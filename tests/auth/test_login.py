@@ -165,3 +165,42 @@ def test_login_without_csrf_token_is_rejected(client, make_user):
     response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
     assert response.status_code == 400
     assert re.search("Formular ist abgelaufen", response.get_data(as_text=True))
+
+
+def test_behind_a_trusted_proxy_throttling_counts_the_client_address(monkeypatch, tmp_path, make_user):
+    from crm import create_app
+
+    monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path))
+    from flask import current_app
+
+    app = create_app(
+        "testing",
+        {
+            "DATABASE_URL": current_app.config["SQLALCHEMY_DATABASE_URI"],
+            "PROXY_HOPS": 1,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        },
+    )
+    users = [make_user() for _ in range(6)]
+    office_a = app.test_client()
+    for user in users[:5]:
+        token = csrf_token_from(
+            office_a.get("/login", headers={"X-Forwarded-For": "198.51.100.7"}).get_data(as_text=True)
+        )
+        office_a.post(
+            "/login",
+            data={"email": user.email, "password": "falsch-falsch-falsch", "csrf_token": token},
+            headers={"X-Forwarded-For": "198.51.100.7"},
+        )
+    other = app.test_client()
+    token = csrf_token_from(other.get("/login", headers={"X-Forwarded-For": "198.51.100.8"}).get_data(as_text=True))
+    response = other.post(
+        "/login",
+        data={"email": users[5].email, "password": TEST_PASSWORD, "csrf_token": token},
+        headers={"X-Forwarded-For": "198.51.100.8"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        from crm.extensions import db as app_db
+
+        app_db.engine.dispose()

@@ -20,7 +20,7 @@ def _request_reset(client, email):
 
 def _reset_link() -> str:
     message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "password_reset")).one()
-    return re.search(r"http://localhost(/password/reset/\S+)", message.body_text).group(1)
+    return re.search(r"http://127.0.0.1:5000(/password/reset/\S+)", message.body_text).group(1)
 
 
 def test_reset_link_is_queued_in_the_outbox_not_sent_in_the_request(client, make_user):
@@ -117,3 +117,25 @@ def test_profile_language_switch_to_english(login_as):
     token = csrf_token_from(page)
     client.post("/profile", data={"name": "Lena Leitung", "language": "en", "csrf_token": token})
     assert "Log out" in client.get("/").get_data(as_text=True)
+
+
+def test_reset_link_uses_the_configured_base_url_not_the_host_header(client, make_user):
+    user = make_user()
+    evil = {"base_url": "http://evil.example.org"}
+    token = csrf_token_from(client.get("/password/forgot", **evil).get_data(as_text=True))
+    response = client.post("/password/forgot", data={"email": user.email, "csrf_token": token}, **evil)
+    assert response.status_code == 302
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert "evil.example.org" not in message.body_text
+    assert "http://127.0.0.1:5000/password/reset/" in message.body_text
+
+
+def test_repeated_reset_requests_queue_one_mail_per_quarter_hour(client, make_user):
+    user = make_user()
+    start = datetime.now(UTC).replace(minute=1)
+    with time_machine.travel(start, tick=False):
+        for _ in range(3):
+            _request_reset(client, user.email)
+    with time_machine.travel(start + timedelta(minutes=16), tick=False):
+        _request_reset(client, user.email)
+    assert len(db.session.scalars(select(OutboxMessage)).all()) == 2
