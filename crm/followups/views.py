@@ -249,7 +249,8 @@ def _export_rows(*, today: date, assignee_id: int | None, site_id: int | None, s
             ]
 
 
-@bp.get("/export.<any(csv, xlsx):fmt>")
+@bp.get("/export.csv", defaults={"fmt": "csv"})
+@bp.get("/export.xlsx", defaults={"fmt": "xlsx"})
 def export(fmt: str):
     """The open follow-ups the list selects (scope, person, site, group; every page) as CSV or XLSX."""
     _scope, assignee_id, site_id = _list_scope()

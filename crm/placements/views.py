@@ -149,7 +149,8 @@ def _export_rows(query: Any) -> Iterator[list[Any]]:
         yield _export_row(placement)
 
 
-@bp.get("/export.<any(csv, xlsx):fmt>")
+@bp.get("/export.csv", defaults={"fmt": "csv"})
+@bp.get("/export.xlsx", defaults={"fmt": "xlsx"})
 def export(fmt: str):
     """Every placement the list's filters select (all pages, same order) as German-Excel CSV or XLSX."""
     query, *_filters = _list_query()

@@ -143,7 +143,8 @@ def _export_rows(query: Any) -> Iterator[list[Any]]:
         yield _export_row(posting)
 
 
-@bp.get("/export.<any(csv, xlsx):fmt>")
+@bp.get("/export.csv", defaults={"fmt": "csv"})
+@bp.get("/export.xlsx", defaults={"fmt": "xlsx"})
 def export(fmt: str):
     """Every posting the list's filters select (all pages, same order) as German-Excel CSV or XLSX."""
     query = postings_query(_list_filters())
