@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from crm.paths import PACKAGE_DIR, resource_dir
 
@@ -41,6 +42,7 @@ def create_app(env: str | None = None, overrides: dict[str, Any] | None = None) 
         # Only the client address and scheme; mail links never use the Host header (BASE_URL).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     register_logging(app)
+    register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -86,6 +88,18 @@ def register_logging(app: Flask) -> None:
     handler.addFilter(RequestIdFilter())
     app.logger.handlers = [handler]
     app.logger.setLevel(logging.INFO)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` that matches only ids a database integer can hold: a longer number is a 404, not a 500."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def register_url_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def register_extensions(app: Flask) -> None:

@@ -63,3 +63,19 @@ def phone_validator(message: Any = None) -> PhoneNumber:
 def form_status(*forms: FlaskForm) -> int:
     """HTTP status for a page that shows forms: 422 when one of them has errors, else 200."""
     return 422 if any(form.errors for form in forms) else 200
+
+
+MAX_ID = 2**31 - 1
+
+
+def int_or_none(value: object, *, maximum: int = MAX_ID) -> int | None:
+    """Parse a query or form argument as a positive whole number, else None.
+
+    Not plain `str.isdigit()`: it accepts "²" (int() then fails) and numbers larger than any
+    database integer (SQLite and PostgreSQL then fail) — both would be a 500 for a typo in a URL.
+    """
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= maximum else None

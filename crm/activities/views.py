@@ -26,7 +26,7 @@ from crm.contacts.services import current_contacts
 from crm.contacts.views import employer_page_url
 from crm.employers.models import Employer
 from crm.extensions import db
-from crm.forms import form_status
+from crm.forms import form_status, int_or_none
 from crm.panels import Panel, register_panel
 from crm.security import ADMINS, LOGGERS, is_safe_next, roles_required, user_can
 from crm.timeline import TimelinePage, employer_timeline, sources
@@ -204,10 +204,8 @@ def _selected_kinds() -> set[str]:
 
 
 def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    # A page beyond ten thousand is a typo; a huge one would overflow the merge window.
+    return max(1, int_or_none(request.args.get("page"), maximum=10_000) or 1)
 
 
 def timeline_query(kinds: set[str], page: int = 1) -> str:

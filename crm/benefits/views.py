@@ -25,7 +25,7 @@ from crm.benefits.services import (
 )
 from crm.employers.models import Employer
 from crm.extensions import db
-from crm.forms import form_status
+from crm.forms import form_status, int_or_none
 from crm.objections.services import BERLIN
 from crm.panels import Panel, register_panel
 from crm.security import ADMINS, roles_required
@@ -131,7 +131,8 @@ def facts():
 @roles_required(*ADMINS)
 def fact_form(fact_id: int | None = None):
     fact = db.get_or_404(LegalFact, fact_id) if fact_id else None
-    template = db.get_or_404(LegalFact, int(request.args["from"])) if request.args.get("from", "").isdigit() else None
+    template_id = int_or_none(request.args.get("from"))
+    template = db.get_or_404(LegalFact, template_id) if template_id else None
     form = LegalFactForm(obj=fact or template)
     if request.method == "GET":
         if fact is not None:

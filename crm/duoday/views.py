@@ -35,7 +35,7 @@ from crm.duoday.services import (
 from crm.employers.models import Employer
 from crm.extensions import db
 from crm.followups.workdays import local_today
-from crm.forms import form_status
+from crm.forms import form_status, int_or_none
 from crm.panels import Panel, register_panel
 from crm.placements.forms import ConfirmForm
 from crm.security import ADMINS, EDITORS, LOGGERS, roles_required
@@ -56,7 +56,8 @@ def _field_error(form: Any, error: DuoDayError) -> None:
 def _year_arg() -> int:
     value = request.args.get("year", "")
     today = local_today()
-    return int(value) if value.isdigit() and 2000 <= int(value) <= today.year + 5 else today.year
+    year = int_or_none(value)
+    return year if year and 2000 <= year <= today.year + 5 else today.year
 
 
 @bp.get("/")
@@ -82,7 +83,7 @@ def invite():
     """Bulk action: an invitation follow-up for each chosen host of last year."""
     year = _year_arg()
     form = InviteForm()
-    ids = [int(v) for v in request.form.getlist("employer_id") if v.isdigit()]
+    ids = [number for v in request.form.getlist("employer_id") if (number := int_or_none(v))]
     if not ids:
         form.validate_on_submit()
         form.form_errors.append(_("Please choose at least one employer."))
@@ -211,7 +212,7 @@ def new_participation():
     form = _participation_form(employer, None)
     if request.method == "GET":
         event_id = request.args.get("event_id", "")
-        form.event_id.data = int(event_id) if event_id.isdigit() else None
+        form.event_id.data = int_or_none(event_id)
         form.coach_id.data = current_user.id if current_user.role == Role.COACH else None
     if form.validate_on_submit():
         try:

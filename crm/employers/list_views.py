@@ -31,7 +31,7 @@ from crm.employers.listing import (
 from crm.employers.listing import FollowUp as FollowUpModel
 from crm.employers.models import SOURCE_LABELS, EmployerSource, Industry, Stage, Tag
 from crm.extensions import db
-from crm.forms import BaseForm
+from crm.forms import BaseForm, int_or_none
 from crm.security import EDITORS, LOGGERS
 from crm.sites.models import Site
 from crm.xlsx_export import spreadsheet_response
@@ -150,7 +150,7 @@ class EmployerFilterForm(BaseForm):
         return EmployerFilters(
             q=self.q.data or "",
             stage_id=self.stage_ids.get(ok("stage")) if ok("stage") else None,
-            owner_id=user.id if owner == "me" else (int(owner) if owner and owner.isdigit() else None),
+            owner_id=user.id if owner == "me" else int_or_none(owner),
             unowned=owner == "none",
             site_id=_int(ok("site")),
             district=ok("district"),
@@ -177,7 +177,7 @@ class EmployerFilterForm(BaseForm):
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return int_or_none(value)
 
 
 def local_today() -> date:
@@ -199,7 +199,7 @@ def contact_age(moment: datetime | None) -> str:
 
 def _page_number() -> int:
     value = request.args.get("page", "1")
-    return max(int(value), 1) if value.isdigit() and len(value) < 7 else 1
+    return max(int(value), 1) if value.isascii() and value.isdigit() and len(value) < 7 else 1
 
 
 def _filter_form() -> tuple[EmployerFilterForm, EmployerFilters]:

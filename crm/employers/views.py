@@ -40,6 +40,7 @@ from crm.employers.services import (
     update_employer,
 )
 from crm.extensions import db
+from crm.forms import int_or_none
 from crm.panels import panels_for
 from crm.security import ADMINS, EDITORS, is_safe_next, roles_required
 from crm.sites.services import list_sites
@@ -392,7 +393,7 @@ def pipeline():
 
 
 def _optional_int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return int_or_none(value)
 
 
 # The list, search and CSV export live in their own module; importing it attaches its routes.

@@ -12,7 +12,7 @@ from wtforms.widgets import DateInput, TimeInput
 from crm.auth.models import User
 from crm.contacts.models import Contact
 from crm.followups.models import PRIORITY_LABELS, Priority, RepeatUnit
-from crm.forms import BaseForm
+from crm.forms import BaseForm, int_or_none
 
 
 def optional_int(value: Any) -> int | None:
@@ -20,7 +20,7 @@ def optional_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    return int(value) if str(value).isdigit() else None
+    return int_or_none(value)
 
 
 class LocalDateField(Field):

@@ -34,6 +34,7 @@ from crm.followups.services import (
     schedule_followup,
 )
 from crm.followups.workdays import local_today
+from crm.forms import int_or_none
 from crm.navigation import register_nav_badge
 from crm.panels import Panel, register_panel
 from crm.security import LOGGERS
@@ -178,7 +179,7 @@ def create_next_followup(*, activity: Activity, form: Any) -> None:
     if not nf.validate():
         raise ActivityError(_("Please check the next follow-up."))
     employer = activity.employer
-    chosen = {int(v) for v in request.form.getlist("next_followup-complete") if v.isdigit()}
+    chosen = {number for v in request.form.getlist("next_followup-complete") if (number := int_or_none(v))}
     if chosen:
         rows = db.session.scalars(
             select(FollowUp).where(

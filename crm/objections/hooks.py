@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.extensions import db
+from crm.forms import int_or_none
 from crm.objections.models import Argument, Objection, Outcome
 from crm.objections.services import (
     ObjectionError,
@@ -28,7 +29,7 @@ def objection_catalogue() -> dict:
 
 def _id(name: str) -> int | None:
     value = request.form.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+    return int_or_none(value)
 
 
 def record_activity_objection(*, activity, form=None) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from crm.activities.services import AFTER_LOG_HOOKS
 from crm.employers.models import Employer, Industry, Stage
 from crm.extensions import db
-from crm.forms import form_status
+from crm.forms import form_status, int_or_none
 from crm.objections import bp
 from crm.objections.forms import (
     ApproachForm,
@@ -312,7 +312,7 @@ def _parse_day(value: str | None) -> date | None:
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int_or_none(value)
 
 
 def insight_filter() -> InsightFilter:

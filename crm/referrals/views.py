@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from crm.contacts.models import Contact
 from crm.employers.models import Employer, Industry
 from crm.extensions import db
-from crm.forms import form_status
+from crm.forms import form_status, int_or_none
 from crm.objections.services import BERLIN
 from crm.panels import Panel, register_panel
 from crm.referrals import bp
@@ -64,7 +64,7 @@ def _attach(form, error: ReferralError) -> None:
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int_or_none(value)
 
 
 def _current_contacts(employer: Employer) -> list[Contact]:

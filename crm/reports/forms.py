@@ -9,7 +9,7 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from crm.forms import BaseForm
+from crm.forms import BaseForm, int_or_none
 from crm.reports.queries import Period
 
 MAX_SPAN_DAYS = 3660  # ten years: the charts stay readable and the month list bounded
@@ -113,7 +113,7 @@ class ReportFilterForm(BaseForm):
         if end < start:
             start, end = default_start(today), today
         site = self.site.data if not self.site.errors else ""
-        return Period(start=start, end=end, site_id=int(site) if site and site.isdigit() else None)
+        return Period(start=start, end=end, site_id=int_or_none(site))
 
 
 class QuotaSettingsForm(BaseForm):
