@@ -46,6 +46,7 @@ from crm.employers.services import EmployerError, StaleEmployerError, create_emp
 from crm.extensions import csrf, db
 from crm.followups.models import FollowUp, Priority, RepeatUnit
 from crm.followups.services import FollowUpError, default_assignee, schedule_followup, update_followup
+from crm.forms import int_or_none
 from crm.postings.forms import PostingForm
 from crm.postings.models import JobPosting, PostingStatus
 from crm.postings.services import PostingError, create_posting, update_posting
@@ -229,7 +230,7 @@ def _get_employer(employer_id: int) -> Employer:
 def list_employers():
     page, per_page = _paging()
     owner = _arg_text("owner")
-    if owner not in (None, "me", "none") and not (owner.isdigit() and len(owner) < 10):
+    if owner not in (None, "me", "none") and int_or_none(owner) is None:
         raise Problem(422, _("Invalid filter."), {"owner": [_("Use a user id, “me” or “none”.")]})
     stage_key = _arg_text("stage")
     stage_id = db.session.scalar(select(Stage.id).where(Stage.key == stage_key)) if stage_key else None
@@ -239,7 +240,7 @@ def list_employers():
     filters = EmployerFilters(
         q=(_arg_text("q") or "")[:200],
         stage_id=stage_id,
-        owner_id=current_user.id if owner == "me" else (int(owner) if owner and owner.isdigit() else None),
+        owner_id=current_user.id if owner == "me" else int_or_none(owner),
         unowned=owner == "none",
         site_id=_arg_int("site"),
         district=_arg_text("district"),

@@ -63,7 +63,7 @@ from crm.followups.services import (
     update_followup,
 )
 from crm.followups.workdays import local_today
-from crm.forms import form_status
+from crm.forms import form_status, int_or_none
 from crm.list_export import export_urls, list_export_response
 from crm.security import ADMINS, EDITORS, LOGGERS, is_safe_next, roles_required
 from crm.sites.services import list_sites
@@ -101,7 +101,7 @@ def _next_url(default: str) -> str:
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int_or_none(value)
 
 
 def _load_followup(followup_id: int) -> FollowUp:
@@ -279,7 +279,7 @@ def announce_changes(response: Response) -> Response:
 
 
 def _employer_for_form(value: Any) -> Employer:
-    employer_id = int(value) if str(value or "").isdigit() else None
+    employer_id = int_or_none(value)
     employer = db.session.get(Employer, employer_id) if employer_id else None
     if employer is None:
         abort(404)
@@ -335,7 +335,7 @@ def create():
     assignee, contact = _choose(form, employer)
     if request.method == "POST" and form.validate():
         previous_id = form.previous_id.data or ""
-        previous = db.session.get(FollowUp, int(previous_id)) if previous_id.isdigit() else None
+        previous = db.session.get(FollowUp, number) if (number := int_or_none(previous_id)) else None
         try:
             followup = schedule_followup(
                 employer=employer,
@@ -698,7 +698,7 @@ def reassign():
     form.set_choices(users)
     if form.validate_on_submit():
         source_id = form.from_user_id.data or ""
-        source = db.session.get(User, int(source_id)) if source_id.isdigit() else None
+        source = db.session.get(User, number) if (number := int_or_none(source_id)) else None
         if source is None:
             abort(404)
         target = next((u for u in users if u.id == form.to_user_id.data), None)

@@ -17,7 +17,7 @@ from crm.employers.models import Employer
 from crm.employers.services import EmployerError, move_employer_to_stage
 from crm.extensions import db
 from crm.followups.workdays import local_today
-from crm.forms import form_status
+from crm.forms import form_status, int_or_none
 from crm.list_export import export_urls, list_export_response
 from crm.panels import Panel, register_panel
 from crm.placements import bp
@@ -160,10 +160,8 @@ def export(fmt: str):
 
 
 def _employer_or_404(employer_id: Any) -> Employer:
-    try:
-        return db.get_or_404(Employer, int(employer_id))
-    except (TypeError, ValueError):
-        abort(404)
+    number = int_or_none(employer_id)
+    return db.get_or_404(Employer, number) if number else abort(404)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -171,8 +169,8 @@ def _employer_or_404(employer_id: Any) -> Employer:
 def new():
     employer = _employer_or_404(request.args.get("employer_id"))
     participation = None
-    if request.args.get("participation_id", "").isdigit():
-        participation = db.session.get(DuoDayParticipation, int(request.args["participation_id"]))
+    if participation_id := int_or_none(request.args.get("participation_id")):
+        participation = db.session.get(DuoDayParticipation, participation_id)
         if participation is None or participation.employer_id != employer.id:
             abort(404)
     form = PlacementForm()
@@ -180,8 +178,8 @@ def new():
     if request.method == "GET":
         form.start_date.data = local_today()
         form.coach_id.data = current_user.id if current_user.role == Role.COACH else None
-        if request.args.get("posting_id", "").isdigit():
-            form.posting_id.data = int(request.args["posting_id"])
+        if posting_id := int_or_none(request.args.get("posting_id")):
+            form.posting_id.data = posting_id
         if participation is not None:
             form.participant_ref.data = participation.participant_ref
             form.coach_id.data = participation.coach_id or form.coach_id.data

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.employers.models import Employer, Industry
 from crm.extensions import db
-from crm.forms import form_status
+from crm.forms import form_status, int_or_none
 from crm.list_export import export_urls, list_export_response
 from crm.panels import Panel, register_panel
 from crm.placements.forms import ConfirmForm
@@ -76,7 +76,7 @@ def _list_filters() -> PostingFilters:
         posting_type=_enum_arg(PostingType, "type"),
         status=_enum_arg(PostingStatus, "status"),
         district=request.args.get("district") or None,
-        industry_id=int(industry) if industry.isdigit() else None,
+        industry_id=int_or_none(industry),
     )
 
 
@@ -157,7 +157,7 @@ def export(fmt: str):
 @roles_required(*EDITORS)
 def new():
     employer_id = request.args.get("employer_id", "")
-    employer = db.get_or_404(Employer, int(employer_id)) if employer_id.isdigit() else abort(404)
+    employer = db.get_or_404(Employer, number) if (number := int_or_none(employer_id)) else abort(404)
     form = PostingForm()
     form.load_choices()
     if request.method == "GET":
