@@ -1,10 +1,12 @@
 """Template filters and globals: dates in Europe/Berlin via Babel, navigation, role checks."""
 
+import re
 from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 
 from crm import security
 from crm.auth.models import Role
@@ -48,9 +50,43 @@ def register(app: Flask) -> None:
     app.add_template_global(Role, "Role")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(audit_history, "audit_history")
+    app.add_template_global(audit_changes, "audit_changes")
     app.add_template_global(security.EDITORS, "EDITORS")
     app.add_template_global(security.LOGGERS, "LOGGERS")
     app.add_template_global(security.ADMINS, "ADMINS")
+
+
+# Bookkeeping columns that every change touches; the history shows what people changed.
+AUDIT_HIDDEN_FIELDS = frozenset({"normalized_name", "version", "updated_at", "created_at"})
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def audit_changes(changes: dict) -> list[tuple[str, str, str]]:
+    """The visible changes of an audit entry as (field, old, new), values in German formats."""
+    return [
+        (field, audit_value(values[0]), audit_value(values[1]))
+        for field, values in changes.items()
+        if field not in AUDIT_HIDDEN_FIELDS
+    ]
+
+
+def audit_value(value: object) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return str(_l("yes") if value else _l("no"))
+    if isinstance(value, str) and ISO_DATETIME.match(value):
+        try:
+            return format_datetime(datetime.fromisoformat(value), "short")
+        except ValueError:
+            return value
+    if isinstance(value, str) and ISO_DATE.match(value):
+        try:
+            return format_date(date.fromisoformat(value), "medium")
+        except ValueError:
+            return value
+    return str(value)
 
 
 def audit_history(record: object) -> list:

@@ -123,3 +123,17 @@ def test_role_change_is_in_the_audit_trail_with_old_and_new_value(login_as):
 def test_audit_trail_is_admin_only(login_as):
     for role in (Role.ACQUISITION, Role.COACH, Role.VIEWER):
         assert login_as(role).get("/audit/").status_code == 403
+
+
+def test_history_hides_bookkeeping_fields_and_shows_german_values():
+    from crm.ui import audit_changes
+
+    shown = audit_changes(
+        {
+            "normalized_name": ["a", "b"],
+            "version": [1, 2],
+            "active": [True, False],
+            "stage_changed_at": ["2026-03-05T16:12:00+00:00", None],
+        }
+    )
+    assert shown == [("active", "ja", "nein"), ("stage_changed_at", "05.03.26, 17:12", "–")]
