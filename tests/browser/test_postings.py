@@ -88,7 +88,7 @@ def test_postings_list_with_filters(page_as, create_employer, make_user):
     page.goto("/postings/")
     page.get_by_label("Art der Vermittlung").select_option(label="Außenarbeitsgruppe")
     page.get_by_role("button", name="Filtern").click()
-    expect(page.get_by_text("0 Stellenangebote")).to_be_visible()
+    expect(page.get_by_text("0 Stellenangebote", exact=True)).to_be_visible()
     page.get_by_label("Art der Vermittlung").select_option(label="Ausgelagerter Einzelarbeitsplatz")
     page.get_by_role("button", name="Filtern").click()
     expect(page.get_by_role("link", name="Mitarbeit im Housekeeping")).to_be_visible()
