@@ -62,13 +62,20 @@ ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def audit_changes(changes: dict) -> list[tuple[str, str, str]]:
-    """The visible changes of an audit entry as (field, old, new), values in German formats."""
-    return [
-        (field, audit_value(values[0]), audit_value(values[1]))
-        for field, values in changes.items()
-        if field not in AUDIT_HIDDEN_FIELDS
-    ]
+def audit_changes(changes: dict) -> list[tuple[str, str | None, str]]:
+    """The visible changes of an audit entry as (field, old, new), values in German formats.
+
+    Field changes are [old, new] pairs; notes such as a merge's are a single value (old is None then).
+    """
+    visible = []
+    for field, values in changes.items():
+        if field in AUDIT_HIDDEN_FIELDS:
+            continue
+        if isinstance(values, list | tuple) and len(values) == 2:
+            visible.append((field, audit_value(values[0]), audit_value(values[1])))
+        else:
+            visible.append((field, None, audit_value(values)))
+    return visible
 
 
 def audit_value(value: object) -> str:

@@ -137,3 +137,12 @@ def test_history_hides_bookkeeping_fields_and_shows_german_values():
         }
     )
     assert shown == [("active", "ja", "nein"), ("stage_changed_at", "05.03.26, 17:12", "–")]
+
+
+def test_history_shows_notes_that_are_not_old_new_pairs():
+    from crm.ui import audit_changes
+
+    assert audit_changes({"merged_with": "Bäckerei Müller (#2)", "ids": [1, 2, 3]}) == [
+        ("merged_with", None, "Bäckerei Müller (#2)"),
+        ("ids", None, "[1, 2, 3]"),
+    ]
