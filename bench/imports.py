@@ -15,6 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.data import FIRST_NAMES, LAST_NAMES  # noqa: E402
+
 TRADES = [
     "Bäckerei",
     "Gärtnerei",
@@ -41,48 +43,8 @@ TRADES = [
     "Logistik",
     "Werkstatt",
 ]
-NAMES = [
-    "Müller",
-    "Schmidt",
-    "Schneider",
-    "Fischer",
-    "Weber",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Schulz",
-    "Hoffmann",
-    "Schäfer",
-    "Koch",
-    "Bauer",
-    "Richter",
-    "Klein",
-    "Wolf",
-    "Schröder",
-    "Neumann",
-    "Schwarz",
-    "Zimmermann",
-    "Braun",
-    "Krüger",
-    "Hofmann",
-    "Hartmann",
-    "Lange",
-    "Schmitt",
-    "Werner",
-    "Krause",
-    "Meier",
-    "Lehmann",
-    "Özdemir",
-    "Yılmaz",
-    "Nowak",
-    "Kowalski",
-    "Jensen",
-    "Petersen",
-    "Hansen",
-    "Lorenz",
-    "Kühn",
-    "Vogel",
-]
+# Surnames and first names as the main benchmark uses them (bench.data), mixed like messy real lists.
+NAMES = LAST_NAMES + FIRST_NAMES
 PLACES = [
     "Altona",
     "Ottensen",

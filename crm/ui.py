@@ -25,6 +25,11 @@ def number_filter(value: float | int | None) -> str:
     return format_decimal(value) if value is not None else ""
 
 
+def wants_fragment() -> bool:
+    """An htmx request that swaps part of the page; a history restore after "back" wants the whole page."""
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
+
+
 def url_with(**changes: object) -> str:
     """The current URL with some query arguments replaced (None removes one); keeps filters shareable."""
     args = request.args.to_dict(flat=False)

@@ -30,13 +30,9 @@ from crm.forms import form_status, int_or_none
 from crm.panels import Panel, register_panel
 from crm.security import ADMINS, LOGGERS, is_safe_next, roles_required, user_can
 from crm.timeline import TimelinePage, employer_timeline, sources
+from crm.ui import wants_fragment
 
 TIMELINE_PER_PAGE = 20
-
-
-def _is_htmx() -> bool:
-    # A history restore after "back" wants the whole page, not a fragment.
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
 
 
 def _next_url(default: str) -> str:
@@ -92,7 +88,7 @@ def new(employer_id: int):
             warnings = contact_warnings(employer, activity.kind, contact)
             db.session.commit()
             message = _("The activity “%(subject)s” has been saved.", subject=activity.subject)
-            if _is_htmx():
+            if wants_fragment():
                 return _logged_fragment(employer, message, warnings)
             flash(message, "success")
             for warning in warnings:
@@ -104,9 +100,9 @@ def new(employer_id: int):
         "warnings": _stage_warnings(employer),
         "next_url": _next_url(""),
         "back_url": _next_url(employer_page_url(employer.id)),
-        "quicklog_htmx": _is_htmx(),
+        "quicklog_htmx": wants_fragment(),
     }
-    template = "activities/_quicklog.html" if _is_htmx() else "activities/new.html"
+    template = "activities/_quicklog.html" if wants_fragment() else "activities/new.html"
     return render_template(template, **context), form_status(form)
 
 
@@ -235,7 +231,7 @@ def timeline_context(employer: Employer, base_path: str) -> dict[str, Any]:
 @bp.get("/employers/<int:employer_id>/timeline")
 def timeline(employer_id: int):
     employer = db.get_or_404(Employer, employer_id)
-    if not _is_htmx():
+    if not wants_fragment():
         context = timeline_context(employer, request.path)
         return render_template(
             "timeline/page.html", employer=employer, employer_url=employer_page_url(employer.id), **context

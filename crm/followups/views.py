@@ -67,6 +67,7 @@ from crm.forms import form_status, int_or_none
 from crm.list_export import export_urls, list_export_response
 from crm.security import ADMINS, EDITORS, LOGGERS, is_safe_next, roles_required
 from crm.sites.services import list_sites
+from crm.ui import wants_fragment
 
 # Admins and team leads (who use the read-only role) see everyone's follow-ups.
 TEAM_ROLES = (Role.ADMIN, Role.VIEWER)
@@ -88,10 +89,6 @@ BULK_FILTER_ARGS = (
     "no_contact_days",
     "archived",
 )
-
-
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
 
 
 def _next_url(default: str) -> str:
@@ -470,7 +467,7 @@ def _back(followup: FollowUp) -> str:
 def _conflict(followup_id: int, message: str):
     db.session.rollback()
     followup = _load_followup(followup_id)
-    if _is_htmx():
+    if wants_fragment():
         return _item_response(followup, status=409 if followup.is_open else 200, item_message=message)
     flash(message, "warning")
     return redirect(_back(followup))
@@ -491,7 +488,7 @@ def complete(followup_id: int):
     message = _("Done: “%(title)s”.", title=followup.title)
     if completion.next_followup is not None:
         message += " " + _("The next one is due on %(date)s.", date=format_date(completion.next_followup.due_date))
-    if _is_htmx():
+    if wants_fragment():
         return _item_response(followup, completion=completion, item_message=message)
     flash(message, "success")
     if completion.suggested_date is not None:
@@ -536,13 +533,13 @@ def snooze(followup_id: int):
         error_message = " ".join(form.to_date.errors or form.days.errors) or _("Please choose a date.")
     if error_message:
         followup = _load_followup(followup_id)
-        if _is_htmx():
+        if wants_fragment():
             return _item_response(followup, status=422, snooze_error=error_message, snooze_open=True)
         return render_template(
             "followups/snooze.html", followup=followup, form=form, error=error_message, back_url=_back(followup)
         ), 422
     message = _("Moved to %(date)s: “%(title)s”.", date=format_date(followup.due_date), title=followup.title)
-    if _is_htmx():
+    if wants_fragment():
         return _item_response(followup, item_message=message)
     flash(message, "success")
     return redirect(_back(followup))
