@@ -4,8 +4,10 @@
 table that points at contacts.id (activities, follow-ups, DuoDay, referrals, and tables added later).
 Erasure keeps the employer's history readable: the contact row stays as "Kontakt gelöscht" (so
 activities still say with whom, without saying who), personal fields are emptied, the person's name
-is removed from the texts of the employer's activities, and the old values are scrubbed from the
-audit trail — an audit entry would otherwise keep exactly what was erased.
+is removed from every free-text field of the rows tied to the employer or the person (found from the
+foreign keys, so domains added later are covered), from their audit entries and from queued or sent mails,
+and the contact's old values are scrubbed from the audit trail — an audit entry would otherwise keep
+exactly what was erased.
 """
 
 import datetime as dt
@@ -14,15 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, exists, func, insert, select, update
+from markupsafe import escape
+from sqlalchemy import Enum, Select, String, Text, and_, exists, func, insert, literal, or_, select, update
 
 from crm.activities.models import Activity
 from crm.audit.models import AuditEntry
 from crm.audit.services import current_actor_id
 from crm.auth.models import User
 from crm.contacts.models import Contact
-from crm.db import utcnow
+from crm.db import unicode_lower, utcnow
 from crm.extensions import db
+from crm.mail import OutboxMessage
 from crm.referencing import referencing_columns
 
 # Stored in the database (not translated): the history reads the same for everyone.
@@ -124,31 +128,202 @@ def erase_contact(*, contact: Contact, reason: str, actor: User | None) -> None:
         updated_at=utcnow(),
         version=version + 1,
     )
+    tied = _tied_rows(employer_id, contact_id)
+    employer_name = contact.employer.name
+    scrubber = _NameScrubber(names, employer_name)
     db.session.execute(update(Contact).where(Contact.id == contact_id).values(**values))
-    _scrub_texts(employer_id, names)
+    _scrub_texts(scrubber, tied)
+    _scrub_other_audit(scrubber, tied)
+    _scrub_outbox(scrubber, names, employer_name)
     _scrub_audit(contact_id)
     _audit(contact_id, "erase", {"reason": reason[:500]}, actor)
     db.session.expire_all()
 
 
-def _scrub_texts(employer_id: int, names: list[str]) -> None:
-    if not names:
-        return
-    pattern = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in sorted(names, key=len, reverse=True)), re.I)
-    activities = db.session.execute(
-        select(Activity.id, Activity.subject, Activity.summary, Activity.outcome).where(
-            Activity.employer_id == employer_id
+# Structured columns of the rows that are scrubbed: an address, a name of another person or a code is never
+# rewritten, even when it happens to contain the erased person's name. Enum columns are skipped by type.
+STRUCTURED_COLUMNS = {
+    "employers": {
+        "name",
+        "normalized_name",
+        "legal_form",
+        "size_class",
+        "street",
+        "postcode",
+        "city",
+        "district",
+        "phone",
+        "email",
+        "website",
+        "source",
+    },
+    "contacts": {
+        "salutation",
+        "title",
+        "first_name",
+        "last_name",
+        "function",
+        "phone",
+        "mobile",
+        "email",
+        "preferred_channel",
+        "data_source",
+    },
+}
+# Tables handled on their own (the search index follows its triggers; audit and outbox below) or without free text.
+NOT_SCRUBBED = {"employer_search", "audit_entries", "outbox_messages", "users", "api_tokens", "login_attempts"}
+
+
+class _NameScrubber:
+    """Replace the erased person's names in free text, but never inside the employer's own name.
+
+    "Bäckerei Müller" stays readable when Frau Müller is erased; "Anruf bei Frau Müller" loses her name.
+    """
+
+    def __init__(self, names: list[str], employer_name: str) -> None:
+        variants = {v for n in names for v in (n, str(escape(n)))}
+        self.pattern = re.compile(
+            "|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in sorted(variants, key=len, reverse=True)), re.I
+        )
+        protected = {employer_name, str(escape(employer_name))} if employer_name else set()
+        self.protected = re.compile("|".join(re.escape(p) for p in protected), re.I) if protected else None
+
+    def text(self, value: str) -> str:
+        if not value or not self.pattern.search(value):
+            return value
+        keep = [m.span() for m in self.protected.finditer(value)] if self.protected else []
+
+        def replace(match: re.Match) -> str:
+            start, end = match.span()
+            inside = any(a <= start and end <= b for a, b in keep)
+            return match.group(0) if inside else ERASED_TEXT
+
+        return self.pattern.sub(replace, value)
+
+    def value(self, value: Any) -> Any:
+        """Scrub strings anywhere in a JSON-like value (audit changes hold lists and nested dicts)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.value(v) for k, v in value.items()}
+        return value
+
+
+def _free_text_columns(table) -> list:
+    skip = STRUCTURED_COLUMNS.get(table.name, set())
+    return [
+        column
+        for column in table.columns
+        if isinstance(column.type, String | Text)
+        and not isinstance(column.type, Enum)
+        and column.name not in skip
+        and not column.primary_key
+    ]
+
+
+def _tied_rows(employer_id: int, contact_id: int) -> dict[str, Select]:
+    """Per table, a SELECT of the ids of rows that belong to the employer or the contact.
+
+    Found from the foreign keys: rows pointing at the employer or the contact, then rows pointing at those
+    (an argument used in an objection record, a phase of a placement). Tables added later are included.
+    """
+    tied: dict[str, Select] = {"employers": select(literal(employer_id).label("id"))}
+    first_level = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in NOT_SCRUBBED or "id" not in table.c:
+            continue
+        conditions = [
+            fk.parent == (employer_id if fk.column.table.name == "employers" else contact_id)
+            for fk in table.foreign_keys
+            if fk.column.table.name in ("employers", "contacts") and fk.column.name == "id"
+        ]
+        if conditions:
+            first_level[table.name] = select(table.c.id).where(or_(*conditions))
+    tied.update(first_level)
+    for table in db.metadata.sorted_tables:
+        if table.name in NOT_SCRUBBED or table.name in tied or "id" not in table.c:
+            continue
+        conditions = [
+            fk.parent.in_(first_level[fk.column.table.name])
+            for fk in table.foreign_keys
+            if fk.column.table.name in first_level and fk.column.name == "id"
+        ]
+        if conditions:
+            tied[table.name] = select(table.c.id).where(or_(*conditions))
+    return tied
+
+
+def _scrub_texts(scrubber: _NameScrubber, tied: dict[str, Select]) -> None:
+    """Core UPDATEs of every free-text column of the tied rows that mentions the person."""
+    for table_name, ids in tied.items():
+        table = db.metadata.tables[table_name]
+        columns = _free_text_columns(table)
+        if not columns:
+            continue
+        rows = db.session.execute(select(table.c.id, *columns).where(table.c.id.in_(ids))).all()
+        for row in rows:
+            changed = {}
+            for column, value in zip(columns, row[1:], strict=True):
+                scrubbed = scrubber.text(value) if isinstance(value, str) else value
+                if scrubbed != value:
+                    length = getattr(column.type, "length", None)
+                    changed[column.name] = scrubbed[:length] if length else scrubbed
+            if changed:
+                if "version" in table.c:
+                    # An edit form opened before the erasure must not write the old text back.
+                    changed["version"] = table.c.version + 1
+                db.session.execute(update(table).where(table.c.id == row.id).values(**changed))
+
+
+def _scrub_other_audit(scrubber: _NameScrubber, tied: dict[str, Select]) -> None:
+    """The change history of the tied rows holds old texts too; scrub them in the decoded JSON.
+
+    Decoded in Python, not matched in SQL: JSON may store "Müller" as "M\\u00fcller".
+    """
+    for table_name, ids in tied.items():
+        entries = db.session.execute(
+            select(AuditEntry.id, AuditEntry.changes).where(
+                AuditEntry.entity_type == table_name, AuditEntry.entity_id.in_(ids)
+            )
+        ).all()
+        structured = STRUCTURED_COLUMNS.get(table_name, set())
+        for entry_id, changes in entries:
+            changes = changes or {}
+            scrubbed = {key: value if key in structured else scrubber.value(value) for key, value in changes.items()}
+            if scrubbed != changes:
+                db.session.execute(update(AuditEntry).where(AuditEntry.id == entry_id).values(changes=scrubbed))
+
+
+def _scrub_outbox(scrubber: _NameScrubber, names: list[str], employer_name: str) -> None:
+    """Mails (digests, reminders) that name the person and the employer keep neither the person's name."""
+    mentions_person = or_(
+        *(
+            unicode_lower(column).contains(name.lower(), autoescape=True)
+            for name in names
+            for column in (OutboxMessage.subject, OutboxMessage.body_text)
+        )
+    )
+    mentions_employer = or_(
+        unicode_lower(OutboxMessage.body_text).contains(employer_name.lower(), autoescape=True),
+        unicode_lower(OutboxMessage.subject).contains(employer_name.lower(), autoescape=True),
+    )
+    rows = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.body_text, OutboxMessage.body_html).where(
+            mentions_person, mentions_employer
         )
     ).all()
-    for row in activities:
-        changed = {
-            key: pattern.sub(ERASED_TEXT, value)
-            for key, value in (("subject", row.subject), ("summary", row.summary), ("outcome", row.outcome))
-            if value and pattern.search(value)
-        }
-        if changed:
-            changed["subject"] = changed.get("subject", row.subject)[:200]
-            db.session.execute(update(Activity).where(Activity.id == row.id).values(**changed))
+    for row in rows:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(
+                subject=scrubber.text(row.subject)[:250],
+                body_text=scrubber.text(row.body_text),
+                body_html=scrubber.text(row.body_html) if row.body_html else row.body_html,
+            )
+        )
 
 
 def _scrub_audit(contact_id: int) -> None:

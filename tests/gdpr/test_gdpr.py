@@ -144,3 +144,120 @@ def test_review_lists_contacts_without_recent_activity(app, login_as, person):
     html = login_as("admin").get("/gdpr/review?years=3").get_data(as_text=True)
     assert "Altmann" in html and "Özdemir" not in html
     assert login_as("admin").get("/gdpr/review?years=abc").status_code == 200
+
+
+def _every_text_in_the_database() -> str:
+    """All string and JSON values of every row of every table, as the database stores them."""
+    from sqlalchemy import JSON, String, Text, cast
+
+    parts = []
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
+        if table.name == "employer_search" or not columns:
+            continue
+        for row in db.session.execute(select(*(cast(c, Text) for c in columns))):
+            parts.extend(value for value in row if value)
+    return "\n".join(parts)
+
+
+def test_erasure_scrubs_the_name_from_every_domain_and_their_history(app, make_user):
+    from datetime import date
+
+    from crm.followups.services import schedule_followup, update_followup
+    from crm.mail import enqueue_mail
+    from crm.placements.models import PlacementType
+    from crm.placements.services import PlacementInput, create_placement
+    from crm.postings.models import PostingType
+    from crm.postings.services import PostingInput, create_posting
+    from crm.referrals.services import record_referral
+
+    admin = make_user("admin")
+    employer = create_employer(
+        data=EmployerInput(name="Gartenbau Özdemir", postcode="22763", notes="Chefin: Aylin Özdemir")
+    )
+    other = create_employer(data=EmployerInput(name="Bäckerei Yilmaz", postcode="22765"))
+    aylin = create_contact(employer=employer, last_name="Özdemir", first_name="Aylin", email="aylin@example.org")
+    colleague = create_contact(
+        employer=employer, last_name="Özdemir", first_name="Deniz", notes="Vertritt Aylin Özdemir"
+    )
+    db.session.add(
+        Activity(employer=employer, kind=ActivityKind.VISIT, subject="Besuch bei Gartenbau Özdemir mit Frau Özdemir")
+    )
+    db.session.add(Activity(employer=other, kind=ActivityKind.CALL, subject="Herr Özdemir von nebenan"))
+    followup = schedule_followup(
+        employer=employer,
+        title="Rückruf Frau Özdemir",
+        due_date=utcnow().date() + timedelta(days=3),
+        created_by=admin,
+        note="an aylin@example.org",
+    )
+    db.session.flush()
+    # The old note now lives only in the follow-up's audit entry.
+    update_followup(
+        followup=followup,
+        title="Rückruf",
+        due_date=utcnow().date() + timedelta(days=4),
+        assigned_to=admin,
+        contact=None,
+        due_time=None,
+        note="Neue Notiz",
+        priority=followup.priority,
+        repeat_every=None,
+        repeat_unit=None,
+    )
+    record_referral(
+        referred=other,
+        referred_on=date(2026, 1, 5),
+        actor=admin,
+        referrer_employer=employer,
+        contact=aylin,
+        note="Empfohlen von Aylin Özdemir",
+    )
+    create_placement(
+        employer=employer,
+        data=PlacementInput(
+            participant_ref="TN-17",
+            start_date=date(2026, 2, 1),
+            placement_type=PlacementType.TASTER,
+            mentor_name="Aylin Özdemir",
+        ),
+        actor=admin,
+    )
+    create_posting(
+        employer=employer,
+        data=PostingInput(
+            title="Helfer/in Garten", posting_type=PostingType.INDIVIDUAL, description="Fragen an Frau Özdemir"
+        ),
+        actor=admin,
+    )
+    enqueue_mail(
+        dedupe_key="digest:1",
+        kind="digest",
+        recipient="a@example.org",
+        subject="Ihre Wiedervorlagen",
+        body_text="Gartenbau Özdemir: Rückruf Frau Özdemir",
+        body_html="<p>Gartenbau Özdemir: Rückruf Frau Özdemir</p>",
+    )
+    enqueue_mail(
+        dedupe_key="digest:2",
+        kind="digest",
+        recipient="b@example.org",
+        subject="Ihre Wiedervorlagen",
+        body_text="Bäckerei Yilmaz: Herr Özdemir anrufen",
+    )
+    db.session.commit()
+
+    erase_contact(contact=aylin, reason="Antrag vom 12.03.2025", actor=admin)
+    db.session.commit()
+
+    everything = _every_text_in_the_database()
+    assert "aylin" not in everything.lower(), [line for line in everything.splitlines() if "ylin" in line]
+    # Frau Özdemir is gone from the employer's texts; the company's name, her colleague and strangers stay.
+    assert "Besuch bei Gartenbau Özdemir mit Frau [Kontakt gelöscht]" in everything
+    assert "Rückruf Frau [Kontakt gelöscht]" in everything
+    assert "Fragen an Frau [Kontakt gelöscht]" in everything
+    assert "Herr Özdemir von nebenan" in everything and "Bäckerei Yilmaz: Herr Özdemir anrufen" in everything
+    db.session.expire_all()
+    assert db.session.get(Contact, colleague.id).full_name.endswith("Özdemir")
+    assert db.session.get(type(employer), employer.id).name == "Gartenbau Özdemir"
+    assert "Özdemir" not in json.dumps(db.session.get(type(employer), employer.id).notes or "")
