@@ -1,4 +1,4 @@
-"""Read-only API resources described from the model's columns: follow-ups and job postings.
+"""JSON shape and OpenAPI schema of follow-ups and job postings, read from their table columns.
 
 Their JSON shape and OpenAPI schema both come from the table, so a column added by the owning
 domain appears in the API and in the document together (schemathesis keeps them in step).

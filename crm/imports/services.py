@@ -24,7 +24,7 @@ from crm.audit.services import current_actor_id
 from crm.auth.models import User
 from crm.contacts.models import Contact
 from crm.db import utcnow
-from crm.employers.models import Employer, Industry, StageChange, employer_tags
+from crm.employers.models import Employer, Industry, StageChange, Tag, employer_tags
 from crm.employers.normalize import normalize_name
 from crm.employers.services import (
     DUPLICATE_STOP_WORDS,
@@ -546,6 +546,8 @@ class _Writer:
         filled = {k: v for k, v in values.items() if v not in (None, "")}
         before = {key: getattr(employer, key) for key in EMPLOYER_KEYS if key in filled}
         before.update(industry_id=employer.industry_id, last_contact_at=_iso(employer.last_contact_at))
+        if filled.get("tags"):
+            before["tag_ids"] = sorted(tag.id for tag in employer.tags)
         for key in EMPLOYER_KEYS:
             if key in filled:
                 setattr(employer, key, filled[key])
@@ -654,6 +656,9 @@ def undo_import(*, run: ImportRun, actor: User | None) -> None:
         if record.action == "updated":
             employer = db.session.get(Employer, record.entity_id)
             for key, value in (record.before or {}).items():
+                if key == "tag_ids":
+                    employer.tags = list(db.session.scalars(select(Tag).where(Tag.id.in_(value))))
+                    continue
                 if key == "last_contact_at":
                     value = datetime.fromisoformat(value) if value else None
                 setattr(employer, key, value)

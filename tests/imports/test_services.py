@@ -127,6 +127,25 @@ def test_undo_removes_created_and_restores_updated(ctx, existing_bakery, messy_c
     assert deletes == 3 + 3 + 4  # employers, contacts (2 new + 1 on the updated one), activities (one per dated row)
 
 
+def test_undo_puts_back_the_tags_of_an_updated_employer(ctx, existing_bakery, make_user):
+    from crm.employers.services import tags_for_names
+
+    existing_bakery.tags = tags_for_names(["Kantine"])
+    db.session.commit()
+    data = "Firma;PLZ;Schlagworte\r\nBäckerei Müller GmbH;22767;Backstube, Lager\r\n".encode()
+    run, _ = _previewed(data)
+    services.commit_import(run=run, decisions={2: Decision.UPDATE}, actor=None)
+    db.session.commit()
+    assert sorted(t.name for t in db.session.get(Employer, existing_bakery.id).tags) == [
+        "Backstube",
+        "Kantine",
+        "Lager",
+    ]
+    services.undo_import(run=run, actor=make_user("admin"))
+    db.session.commit()
+    assert [t.name for t in db.session.get(Employer, existing_bakery.id).tags] == ["Kantine"]
+
+
 def test_undo_is_refused_after_an_imported_employer_was_edited(ctx, messy_csv):
     run, _ = _previewed(messy_csv)
     services.commit_import(run=run, decisions={}, actor=None)
