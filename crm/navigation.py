@@ -20,21 +20,22 @@ class NavItem:
 
 
 # Optional counters next to a navigation entry (e.g. overdue follow-ups), by endpoint.
-# A domain registers a callable returning an int (0 hides the badge) and a lazy label for screen readers.
-NAV_BADGES: dict[str, tuple[Callable[[], int], object]] = {}
+# A domain registers a callable returning an int (0 hides the badge) and one that words the count for
+# screen readers ("1 überfällige Wiedervorlage", "3 überfällige Wiedervorlagen").
+NAV_BADGES: dict[str, tuple[Callable[[], int], Callable[[int], str]]] = {}
 
 
-def register_nav_badge(endpoint: str, count: Callable[[], int], label: object) -> None:
+def register_nav_badge(endpoint: str, count: Callable[[], int], label: Callable[[int], str]) -> None:
     NAV_BADGES[endpoint] = (count, label)
 
 
-def nav_badge(endpoint: str) -> tuple[int, object] | None:
-    """The badge for a navigation entry, or None."""
+def nav_badge(endpoint: str) -> tuple[int, str] | None:
+    """The badge for a navigation entry (count and its spoken label), or None."""
     entry = NAV_BADGES.get(endpoint)
     if entry is None:
         return None
     count = entry[0]()
-    return (count, entry[1]) if count else None
+    return (count, entry[1](count)) if count else None
 
 
 NAV_ITEMS = (

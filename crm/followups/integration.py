@@ -11,6 +11,7 @@ from typing import Any
 from flask import g, has_request_context, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -259,7 +260,9 @@ def register() -> None:
         )
     )
     register_source(TimelineSource(kind="followup", label=_l("Follow-ups"), fetch=fetch_timeline, order=30))
-    register_nav_badge("followups.index", my_overdue_count, _l("overdue follow-ups"))
+    register_nav_badge(
+        "followups.index", my_overdue_count, lambda n: ngettext("overdue follow-up", "overdue follow-ups", n)
+    )
     if create_next_followup not in AFTER_LOG_HOOKS:
         AFTER_LOG_HOOKS.append(create_next_followup)
     if not event.contains(Session, "before_flush", _cancel_on_blocking_stage):

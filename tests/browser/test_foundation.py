@@ -80,3 +80,30 @@ def test_language_switch_to_english(page_as):
     page.get_by_label("Sprache").select_option("en")
     page.get_by_role("button", name="Wechseln").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_admin_navigation_fits_one_row_at_1280_pixels(page_as, create_employer):
+    """Every entry, the follow-up badge and "Abmelden" on one line (they used to wrap at 1280 px)."""
+    from datetime import timedelta
+
+    from crm.db import utcnow
+    from crm.extensions import db
+    from crm.followups.services import schedule_followup
+
+    page = page_as("admin", name="Anna Admin")
+    schedule_followup(
+        employer=create_employer(),
+        title="Rückruf",
+        due_date=utcnow().date() - timedelta(days=2),
+        created_by=None,
+        assigned_to=page.user,
+    )
+    db.session.commit()
+    page.goto("/")
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    items = nav.locator(".nav-link").all()
+    assert len(items) >= 10
+    boxes = [item.bounding_box() for item in items]
+    assert len({round(box["y"]) for box in boxes}) == 1, boxes
+    assert max(box["x"] + box["width"] for box in boxes) <= 1280
+    expect(nav.locator(".badge").first).to_have_text("1 überfällige Wiedervorlage")

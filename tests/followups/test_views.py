@@ -59,7 +59,7 @@ def test_my_follow_ups_are_grouped_overdue_today_and_later(mine):
 def test_the_navigation_shows_my_overdue_count(mine):
     html = text_of(mine.get("/followups/"))
     assert re.search(
-        r'href="/followups/"[^>]*>Wiedervorlagen <span class="badge[^"]*">1<span class="visually-hidden"> überfällige Wiedervorlagen',
+        r'href="/followups/"[^>]*>Wiedervorlagen <span class="badge[^"]*">1<span class="visually-hidden"> überfällige Wiedervorlage<',
         html,
     )
 
