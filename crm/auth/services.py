@@ -1,5 +1,6 @@
 """Account services: creating users, checking passwords, throttling, sessions and reset tokens."""
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from crm.auth.models import LoginAttempt, Role, User, new_session_token
 from crm.db import utcnow
@@ -51,7 +53,7 @@ def create_user(
     email = normalise_email(email)
     if get_user_by_email(email) is not None:
         raise AccountError(_l("A user with this e-mail address exists already."), "email")
-    check_password_policy(password)
+    check_password_policy(password, user_inputs=(email, name))
     user = User(
         email=email,
         name=name.strip(),
@@ -65,11 +67,27 @@ def create_user(
     return user
 
 
-def check_password_policy(password: str) -> None:
+# zxcvbn's guess-count score: 3 means "safely unguessable" (about 10^8 guesses and more).
+PASSWORD_MIN_SCORE = 3
+
+
+def check_password_policy(password: str, *, user_inputs: tuple[str | None, ...] = (), field: str = "password") -> None:
+    """Long enough and not guessable (ASVS 2.1.7): common and leaked passwords, keyboard walks, the own name.
+
+    No composition rules (ASVS 2.1.9): a long passphrase of plain words is fine.
+    """
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
+        raise AccountError(_l("The password must be at least %(minimum)d characters long.", minimum=minimum), field)
+    # zxcvbn's cost grows with the length; the first 100 characters decide.
+    words = [part for value in user_inputs if value for part in re.split(r"[\s@._-]+", value) if part]
+    if zxcvbn(password[:100], user_inputs=words)["score"] < PASSWORD_MIN_SCORE:
         raise AccountError(
-            _l("The password must be at least %(minimum)d characters long.", minimum=minimum), "password"
+            _l(
+                "This password is too easy to guess (a common password, a name or a keyboard pattern). "
+                "Choose a passphrase of several words, e.g. “Kaffee-Fahrrad-Wolke-17”."
+            ),
+            field,
         )
 
 
@@ -134,7 +152,7 @@ def end_all_sessions(user: User) -> None:
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
     if not check_password_hash(user.password_hash, current_password):
         raise AccountError(_l("The current password is not correct."), "current_password")
-    check_password_policy(new_password)
+    check_password_policy(new_password, user_inputs=(user.email, user.name), field="new_password")
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)
 
@@ -182,6 +200,6 @@ def user_for_reset_token(token: str) -> User | None:
 
 
 def reset_password(*, user: User, new_password: str) -> None:
-    check_password_policy(new_password)
+    check_password_policy(new_password, user_inputs=(user.email, user.name), field="new_password")
     user.password_hash = hash_password(new_password)
     end_all_sessions(user)

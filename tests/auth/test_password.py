@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -139,3 +140,38 @@ def test_repeated_reset_requests_queue_one_mail_per_quarter_hour(client, make_us
     with time_machine.travel(start + timedelta(minutes=16), tick=False):
         _request_reset(client, user.email)
     assert len(db.session.scalars(select(OutboxMessage)).all()) == 2
+
+
+@pytest.mark.parametrize(
+    "weak",
+    ["passwort12345", "qwertzuiop123", "123456789012", "iloveyou1234"],
+    ids=["common", "keyboard", "digits", "phrase"],
+)
+def test_guessable_new_password_is_refused_at_the_field(login_as, weak):
+    client = login_as("coach", name="Miriam Coach")
+    before = client.user.password_hash
+    token = form_token(client, "/profile")
+    response = client.post(
+        "/profile/password",
+        data={
+            "pw-current_password": TEST_PASSWORD,
+            "pw-new_password": weak,
+            "pw-confirm_password": weak,
+            "csrf_token": token,
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Dieses Passwort ist zu leicht zu erraten" in page
+    assert 'id="pw-new_password-error"' in page
+    db.session.expire_all()
+    assert db.session.get(type(client.user), client.user.id).password_hash == before
+
+
+def test_guessable_initial_password_is_refused_by_the_cli(runner):
+    result = runner.invoke(
+        args=["create-user", "neu@example.org", "--name", "Neu", "--role", "coach", "--password-stdin"],
+        input="passwort12345\n",
+    )
+    assert result.exit_code != 0
+    assert "zu leicht zu erraten" in result.output
