@@ -93,4 +93,8 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.endpoint != "static":
         headers.setdefault("Cache-Control", "no-store")
+    if request.is_secure:
+        # Over plain HTTP the header is meaningless (and would pin a dev server); behind a TLS proxy
+        # request.is_secure follows X-Forwarded-Proto when CRM_PROXY_HOPS trusts it.
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

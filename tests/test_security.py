@@ -142,3 +142,9 @@ def test_login_next_with_control_characters_or_backslash_stays_local(client, mak
         data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/"
+
+
+def test_hsts_only_over_https(client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    secure = client.get("/login", base_url="https://crm.example.org")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
