@@ -30,6 +30,10 @@ LOGIN_FAILURE_WINDOW_MINUTES = 15
 # Behind one nginx set 1, or every user shares the proxy's address for login throttling.
 PROXY_HOPS = 0
 PASSWORD_MIN_LENGTH = 12
+# Admins must set up two-factor login (TOTP) before they can use the app; others may.
+REQUIRE_2FA_FOR_ADMINS = True
+# The name an authenticator app shows next to the codes.
+TOTP_ISSUER = "Inklusiv-CRM"
 PASSWORD_RESET_MAX_AGE_SECONDS = 3600
 
 # Base URL used in links inside e-mails (no request exists when the scheduler sends them).

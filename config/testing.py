@@ -5,3 +5,5 @@ MAIL_SUPPRESS_SEND = False  # tests talk to a real SMTP server on loopback
 MAIL_DEFAULT_SENDER = "Inklusiv-CRM <crm@example.org>"
 MAIL_TIMEOUT_SECONDS = 5
 SERVER_NAME_FOR_MAIL = "crm.example.org"
+# Tests log in as admin everywhere; the two-factor tests switch the requirement on themselves.
+REQUIRE_2FA_FOR_ADMINS = False

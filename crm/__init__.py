@@ -133,6 +133,7 @@ BLUEPRINT_PACKAGES = (
     "imports",
     "merge",
     "gdpr",
+    "security_events",
     "api",
     "objections",
     "referrals",

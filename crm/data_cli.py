@@ -49,14 +49,23 @@ def restore_command(path: Path, yes: bool) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout).")
 def export_command(fmt: str, output: Path | None) -> None:
     """Write the whole database (all records with ids and relations) as JSON."""
+    from crm.extensions import db
     from crm.jsondump import export_json
+    from crm.security_events.models import SecurityEventKind
+    from crm.security_events.services import record_security_event
 
     if output:
         with output.open("w", encoding="utf-8") as handle:
             counts = export_json(handle)
         click.echo(f"{sum(counts.values())} Datensätze aus {len(counts)} Tabellen nach {output} exportiert.", err=True)
     else:
-        export_json(sys.stdout)
+        counts = export_json(sys.stdout)
+    # Recorded once the file is complete (so the file does not hold its own export event).
+    record_security_event(
+        kind=SecurityEventKind.EXPORT,
+        detail=f"command line: crm export --format {fmt} to {output or 'stdout'}, {sum(counts.values())} records",
+    )
+    db.session.commit()
 
 
 @click.command("import-json")

@@ -4,7 +4,7 @@ from crm.activities.models import Activity  # noqa: F401
 from crm.api.models import ApiToken  # noqa: F401
 from crm.audit import services as audit_services  # noqa: F401  (registers the audit listener)
 from crm.audit.models import AuditEntry  # noqa: F401
-from crm.auth.models import LoginAttempt, User  # noqa: F401
+from crm.auth.models import LoginAttempt, RecoveryCode, User  # noqa: F401
 from crm.benefits.models import LegalFact  # noqa: F401
 from crm.contacts.models import Contact  # noqa: F401
 from crm.duoday.models import DuoDayEvent, DuoDayInvitation, DuoDayParticipation  # noqa: F401
@@ -19,4 +19,5 @@ from crm.postings.models import JobPosting  # noqa: F401
 from crm.referrals.models import Partner, ProviderInvolvement, Referral  # noqa: F401
 from crm.reports.models import QuotaSettings  # noqa: F401
 from crm.scheduler import SchedulerLock  # noqa: F401
+from crm.security_events.models import SecurityEvent  # noqa: F401
 from crm.sites.models import Site  # noqa: F401

@@ -55,6 +55,7 @@ NAV_ITEMS = (
 ADMIN_PAGES = (
     NavItem("admin.users", _l("Users"), (Role.ADMIN,)),
     NavItem("audit.index", _l("Audit trail"), (Role.ADMIN,)),
+    NavItem("security_events.index", _l("Security events"), (Role.ADMIN,)),
     NavItem("employers.stages", _l("Stages"), (Role.ADMIN,)),
     NavItem("employers.industries", _l("Industries"), (Role.ADMIN,)),
     NavItem("objections.catalogue", _l("Objections and arguments"), (Role.ADMIN,)),

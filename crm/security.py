@@ -5,15 +5,25 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, abort, redirect, request, url_for
+from flask import Response, abort, g, redirect, request, url_for
 from flask_login import current_user
 
 from crm.auth.models import Role
 
 # Endpoints reachable without login. Everything else, present and future, requires it.
 PUBLIC_ENDPOINTS = frozenset(
-    {"auth.login", "auth.forgot_password", "auth.reset_password", "main.healthz", "static", "followups.calendar_feed"}
+    {
+        "auth.login",
+        "auth.login_two_factor",
+        "auth.forgot_password",
+        "auth.reset_password",
+        "main.healthz",
+        "static",
+        "followups.calendar_feed",
+    }
 )
+# What an admin who must still set up two-factor login may open (CRM_REQUIRE_2FA_FOR_ADMINS).
+ENROLMENT_ENDPOINTS = frozenset({"auth.two_factor_setup", "auth.logout", "static", "main.healthz"})
 
 # Who may do what; views name these sets instead of listing roles.
 EDITORS = (Role.ADMIN, Role.ACQUISITION)
@@ -41,12 +51,31 @@ def require_login() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     if current_user.is_authenticated:
-        return None
+        return require_two_factor_enrolment()
     if request.headers.get("HX-Request"):
         response = Response(status=401)
         response.headers["HX-Redirect"] = url_for("auth.login")
         return response
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def require_two_factor_enrolment() -> Any:
+    """Keep an admin who must use two-factor login on its setup page until it is on (logout stays open).
+
+    API requests carry their own credential (a token) and are not held here.
+    """
+    from crm.auth.two_factor import needs_enrolment
+
+    if request.endpoint in ENROLMENT_ENDPOINTS or g.get("api_token") is not None:
+        return None
+    if not needs_enrolment(current_user):
+        return None
+    target = url_for("auth.two_factor_setup")
+    if request.headers.get("HX-Request"):
+        response = Response(status=403)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 def roles_required(*roles: Role) -> Callable:

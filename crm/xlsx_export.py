@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, has_request_context
 from flask_babel import to_user_timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -92,7 +92,17 @@ def spreadsheet_response(
     *,
     on_complete: Callable[[int], None] | None = None,
 ) -> Response:
-    """CSV or XLSX by `fmt` ("csv" | "xlsx"), so a list offers both with one view."""
+    """CSV or XLSX by `fmt` ("csv" | "xlsx"), so a list offers both with one view.
+
+    Every download is a security event (who exported what with which filters), committed before the
+    first byte, so an export that breaks off is recorded too.
+    """
+    if has_request_context():
+        from crm.extensions import db
+        from crm.security_events.services import record_export
+
+        record_export(filename=f"{filename_stem}.{fmt}")
+        db.session.commit()
     if fmt == "xlsx":
         return xlsx_response(f"{filename_stem}.xlsx", header, rows, on_complete=on_complete)
     from crm.csv_export import csv_response

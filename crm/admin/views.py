@@ -1,16 +1,20 @@
 """User administration for admins."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from crm.admin import bp
 from crm.admin.forms import UserCreateForm, UserEditForm
 from crm.auth.models import Role, User
 from crm.auth.services import AccountError, change_role, create_user, set_user_active
+from crm.auth.two_factor import clear_two_factor
 from crm.extensions import db
-from crm.forms import form_status
+from crm.forms import BaseForm, form_status
 from crm.security import ADMINS, roles_required
+from crm.security_events.models import SecurityEventKind
+from crm.security_events.services import record_security_event
 from crm.sites.services import list_sites
 
 
@@ -42,6 +46,9 @@ def create_user_view():
         except AccountError as error:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
+            record_security_event(
+                kind=SecurityEventKind.USER_CREATED, user=current_user, target_user=user, detail=f"role: {user.role}"
+            )
             db.session.commit()
             flash(_("User %(name)s has been created.", name=user.name), "success")
             return redirect(url_for("admin.users"))
@@ -55,11 +62,19 @@ def edit_user(user_id: int):
     form = UserEditForm(obj=user, data={"role": user.role.value})
     form.site_id.choices = _site_choices()
     if form.validate_on_submit():
+        old_role = user.role
         try:
             change_role(user=user, role=Role(form.role.data))
         except AccountError as error:
             form.role.errors.append(error.message)
         else:
+            if user.role != old_role:
+                record_security_event(
+                    kind=SecurityEventKind.ROLE_CHANGED,
+                    user=current_user,
+                    target_user=user,
+                    detail=f"{old_role} -> {user.role}",
+                )
             user.name = form.name.data
             user.site_id = form.site_id.data
             db.session.commit()
@@ -87,9 +102,34 @@ def _set_active(user_id: int, *, active: bool):
     except AccountError as error:
         flash(error.message, "error")
     else:
+        kind = SecurityEventKind.USER_ACTIVATED if active else SecurityEventKind.USER_DEACTIVATED
+        record_security_event(kind=kind, user=current_user, target_user=user)
         db.session.commit()
         if active:
             flash(_("%(name)s can log in again.", name=user.name), "success")
         else:
             flash(_("%(name)s has been deactivated and logged out everywhere.", name=user.name), "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/two-factor/reset")
+@roles_required(*ADMINS)
+def reset_two_factor(user_id: int):
+    """Turn off another user's two-factor login (lost phone and codes); they are logged out everywhere."""
+    user = db.get_or_404(User, user_id)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        # Resetting one's own would skip the code that turning it off asks for.
+        flash(_("Turn off your own two-factor login in your profile (it needs a current code)."), "error")
+    elif not user.two_factor_enabled:
+        flash(_("%(name)s does not use two-factor login.", name=user.name), "info")
+    else:
+        clear_two_factor(user=user)
+        record_security_event(kind=SecurityEventKind.TWO_FACTOR_RESET, user=current_user, target_user=user)
+        db.session.commit()
+        flash(
+            _("Two-factor login of %(name)s has been reset; the person can set it up again.", name=user.name),
+            "success",
+        )
+    return redirect(url_for("admin.edit_user", user_id=user.id))

@@ -10,6 +10,8 @@ from crm.api.models import ApiToken, TokenScope
 from crm.api.tokens import TokenError, create_token, revoke_token, user_tokens
 from crm.extensions import db
 from crm.forms import BaseForm
+from crm.security_events.models import SecurityEventKind
+from crm.security_events.services import record_security_event
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -20,6 +22,11 @@ def tokens():
     if form.validate_on_submit():
         try:
             token, secret = create_token(user=current_user, name=form.name.data, scope=TokenScope(form.scope.data))
+            record_security_event(
+                kind=SecurityEventKind.API_TOKEN_CREATED,
+                user=current_user,
+                detail=f"token #{token.id} “{token.name}”, scope {token.scope}",
+            )
             db.session.commit()
         except TokenError as error:
             db.session.rollback()
@@ -41,7 +48,11 @@ def revoke(token_id: int):
         abort(404)
     if not BaseForm().validate_on_submit():
         abort(400)
-    revoke_token(token=token)
+    if token.revoked_at is None:
+        revoke_token(token=token)
+        record_security_event(
+            kind=SecurityEventKind.API_TOKEN_REVOKED, user=current_user, detail=f"token #{token.id} “{token.name}”"
+        )
     db.session.commit()
     flash(_("The token “%(name)s” was revoked; programs using it no longer have access.", name=token.name), "success")
     return redirect(url_for("api.tokens"))

@@ -65,3 +65,45 @@ class ChangePasswordForm(NewPasswordMixin, BaseForm):
 class ProfileForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please enter your name.")), Length(max=120)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class TwoFactorCodeForm(BaseForm):
+    """The login's second step: a code from the app or a recovery code."""
+
+    code = StringField(
+        _l("Security code"),
+        validators=[DataRequired(_l("Please enter the code from your authenticator app.")), Length(max=40)],
+        description=_l("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class TwoFactorSetupForm(BaseForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(_l("Please enter the 6-digit code your app shows.")), Length(max=40)],
+        description=_l("After scanning, the app shows a 6-digit code that changes every 30 seconds."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class TwoFactorDisableForm(BaseForm):
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Security code"),
+        validators=[DataRequired(_l("Please enter the code from your authenticator app.")), Length(max=40)],
+        description=_l("The current code from your app, or a recovery code."),
+        render_kw={"autocomplete": "one-time-code"},
+    )
+
+
+class RecoveryCodesForm(BaseForm):
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -38,7 +38,14 @@ def new_session_token() -> str:
 
 class User(Audited, db.Model):
     __tablename__ = "users"
-    __audit_exclude__ = ("password_hash", "session_token", "last_login_at", "calendar_token")
+    __audit_exclude__ = (
+        "password_hash",
+        "session_token",
+        "last_login_at",
+        "calendar_token",
+        "totp_secret",
+        "totp_last_step",
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -52,6 +59,11 @@ class User(Audited, db.Model):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Two-factor login (TOTP): the secret encrypted with a key derived from SECRET_KEY; set but not yet
+    # enabled while the user is setting it up. The last accepted time step stops a code being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     site: Mapped["Site | None"] = relationship()  # noqa: F821
 
@@ -70,6 +82,10 @@ class User(Audited, db.Model):
 
     def get_id(self) -> str:
         return self.session_token
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
@@ -92,3 +108,15 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     succeeded: Mapped[bool] = mapped_column(default=False)
+
+
+class RecoveryCode(db.Model):
+    """A one-time recovery code for two-factor login, stored as an Argon2 hash; `used_at` marks it spent."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

@@ -95,6 +95,8 @@ def check_password_policy(password: str, *, user_inputs: tuple[str | None, ...] 
 class LoginResult:
     user: User | None
     throttled: bool = False
+    # The password was right, but the user has two-factor login: nothing is recorded until the code is.
+    needs_second_factor: bool = False
 
 
 def is_throttled(*, email: str, address: str) -> bool:
@@ -130,9 +132,13 @@ def authenticate(*, email: str, password: str, address: str) -> LoginResult:
         ok = False
     else:
         ok = check_password_hash(user.password_hash, password) and user.active
-    db.session.add(LoginAttempt(email=email, address=address, succeeded=ok))
     if not ok:
+        db.session.add(LoginAttempt(email=email, address=address, succeeded=False))
         return LoginResult(user=None)
+    if user.two_factor_enabled:
+        # Not a success yet: a success would reset the failure count, and so the throttling of the codes.
+        return LoginResult(user=user, needs_second_factor=True)
+    db.session.add(LoginAttempt(email=email, address=address, succeeded=True))
     user.last_login_at = utcnow()
     return LoginResult(user=user)
 

@@ -22,6 +22,8 @@ from crm.gdpr.services import (
     review_query,
 )
 from crm.security import ADMINS, roles_required
+from crm.security_events.models import SecurityEventKind
+from crm.security_events.services import record_security_event
 
 MAX_REVIEW_YEARS = 30
 
@@ -45,6 +47,9 @@ def report(contact_id: int):
     person = _contact(contact_id)
     data = collect_contact_data(person)
     log_contact_export(contact=person, actor=current_user)
+    record_security_event(
+        kind=SecurityEventKind.GDPR_EXPORT, user=current_user, detail=f"contact #{person.id}, printable report"
+    )
     db.session.commit()
     return render_template("gdpr/report.html", contact=person, data=data)
 
@@ -55,6 +60,7 @@ def export_json(contact_id: int):
     person = _contact(contact_id)
     data = collect_contact_data(person)
     log_contact_export(contact=person, actor=current_user)
+    record_security_event(kind=SecurityEventKind.GDPR_EXPORT, user=current_user, detail=f"contact #{person.id}, JSON")
     db.session.commit()
     response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="dsgvo-auskunft-kontakt-{person.id}.json"'
@@ -74,6 +80,10 @@ def erase(contact_id: int):
             db.session.rollback()
             form.reason.errors.append(error.message)
         else:
+            # The id only: the erased name must not live on in the log.
+            record_security_event(
+                kind=SecurityEventKind.GDPR_ERASURE, user=current_user, detail=f"contact #{contact_id}"
+            )
             db.session.commit()
             flash(_("The contact person's data has been erased. The history now shows “Kontakt gelöscht”."), "success")
             return redirect(url_for("employers.detail", employer_id=employer_id))
