@@ -1,5 +1,6 @@
 """The `crm` command: init, create-user, serve, demo, and Flask-Migrate's `db` group."""
 
+import os
 import sys
 
 import click
@@ -109,9 +110,25 @@ def serve_command(host: str, port: int, demo: bool) -> None:
     if demo:
         users = load_demo_data()
         _print_demo_logins(users, DEMO_PASSWORD)
+        relax_two_factor_for_demo(current_app)
     click.echo(f"Inklusiv-CRM läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
     # Not app.run(): Flask ignores it inside a CLI command (FLASK_RUN_FROM_CLI).
     run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
+
+
+def relax_two_factor_for_demo(app: Flask) -> bool:
+    """Let the demo admin in with the printed password: this demo server does not force two-factor login.
+
+    Only `crm serve --demo` (`make run`) does this, and not when CRM_REQUIRE_2FA_FOR_ADMINS is set.
+    """
+    if "CRM_REQUIRE_2FA_FOR_ADMINS" in os.environ:
+        return False
+    app.config["REQUIRE_2FA_FOR_ADMINS"] = False
+    click.echo(
+        "Zwei-Faktor-Anmeldung: in dieser Demo für Admins nicht Pflicht (CRM_REQUIRE_2FA_FOR_ADMINS=true macht "
+        "sie zur Pflicht); jede*r kann sie unter „Mein Profil“ einrichten."
+    )
+    return True
 
 
 @click.command("send-outbox")

@@ -46,3 +46,4 @@ def test_crm_serve_demo_initialises_prints_the_login_and_serves(tmp_path):
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert "admin@example.org" in output and "Inklusiv-Demo-2026" in output
+    assert "Zwei-Faktor-Anmeldung: in dieser Demo für Admins nicht Pflicht" in output

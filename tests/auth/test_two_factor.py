@@ -533,3 +533,16 @@ def test_an_admin_who_turns_it_off_must_set_it_up_again(app, login_as, require_2
         "/profile/two-factor/disable", data={"csrf_token": token, "off-password": TEST_PASSWORD, "off-code": totp.now()}
     )
     assert client.get("/employers").headers["Location"] == "/profile/two-factor/setup"
+
+
+def test_the_demo_server_lets_the_demo_admin_in_unless_the_requirement_is_set(tmp_path, monkeypatch):
+    from crm import create_app
+    from crm.cli import relax_two_factor_for_demo
+
+    monkeypatch.setenv("CRM_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("CRM_REQUIRE_2FA_FOR_ADMINS", raising=False)
+    demo = create_app("development", {"DATABASE_URL": "sqlite://"})
+    assert relax_two_factor_for_demo(demo) is True and demo.config["REQUIRE_2FA_FOR_ADMINS"] is False
+    monkeypatch.setenv("CRM_REQUIRE_2FA_FOR_ADMINS", "true")
+    strict = create_app("development", {"DATABASE_URL": "sqlite://"})
+    assert relax_two_factor_for_demo(strict) is False and strict.config["REQUIRE_2FA_FOR_ADMINS"] is True
