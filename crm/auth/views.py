@@ -354,6 +354,8 @@ def two_factor_disable():
             )
         except AccountError as error:
             getattr(form, error.field or "code").errors.append(error.message)
+            if error.field == "code":
+                record_security_event(kind=SecurityEventKind.TWO_FACTOR_FAILED, user=user, detail="turning off")
             db.session.commit()  # the failure counts toward the login throttling
         else:
             record_security_event(

@@ -369,6 +369,7 @@ def test_turning_off_needs_password_and_a_current_code(app, make_user, clock):
     assert db.session.scalar(select(func.count()).select_from(RecoveryCode)) == 0
     assert logged_in(client) and not logged_in(other_session)
     assert [e.detail for e in events(SecurityEventKind.TWO_FACTOR_DISABLED)] == ["confirmed by totp"]
+    assert [e.detail for e in events(SecurityEventKind.TWO_FACTOR_FAILED)] == ["turning off"]
     assert (
         db.session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded.is_(False))) == 2
     )  # the wrong password and the wrong code count toward the throttling
