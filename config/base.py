@@ -19,6 +19,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
 SESSION_COOKIE_NAME = "crm_session"
 PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_IDLE_MINUTES)
+# However active, a session ends this many hours after the login (ASVS 3.3.2): a stolen cookie or a
+# browser left open over night does not stay valid for ever.
+SESSION_ABSOLUTE_HOURS = 12
 
 WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
 

@@ -1,12 +1,14 @@
 """Login requirement, role checks and security headers for every response."""
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, abort, g, redirect, request, url_for
-from flask_login import current_user
+from flask import Response, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
 
 from crm.auth.models import Role
 
@@ -24,6 +26,9 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 # What an admin who must still set up two-factor login may open (CRM_REQUIRE_2FA_FOR_ADMINS).
 ENROLMENT_ENDPOINTS = frozenset({"auth.two_factor_setup", "auth.logout", "static", "main.healthz"})
+
+# The session key holding the login time (seconds since the epoch) for SESSION_ABSOLUTE_HOURS.
+LOGIN_TIME_KEY = "login_at"
 
 # Who may do what; views name these sets instead of listing roles.
 EDITORS = (Role.ADMIN, Role.ACQUISITION)
@@ -51,7 +56,34 @@ def require_login() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     if current_user.is_authenticated:
+        if g.get("api_token") is None and session_too_old():
+            return end_expired_session()
         return require_two_factor_enrolment()
+    if request.headers.get("HX-Request"):
+        response = Response(status=401)
+        response.headers["HX-Redirect"] = url_for("auth.login")
+        return response
+    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def session_too_old() -> bool:
+    """Older than SESSION_ABSOLUTE_HOURS since the login (a session without a login time counts as old)."""
+    started = session.get(LOGIN_TIME_KEY)
+    limit = current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    return not isinstance(started, int) or time.time() - started > limit
+
+
+def end_expired_session() -> Response:
+    """Log this browser out (other sessions of the user have their own login time)."""
+    logout_user()
+    session.clear()
+    flash(
+        _(
+            "Your session has ended after %(hours)d hours. Please log in again.",
+            hours=current_app.config["SESSION_ABSOLUTE_HOURS"],
+        ),
+        "info",
+    )
     if request.headers.get("HX-Request"):
         response = Response(status=401)
         response.headers["HX-Redirect"] = url_for("auth.login")

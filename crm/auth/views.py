@@ -45,7 +45,7 @@ from crm.auth.two_factor import (
 )
 from crm.extensions import db
 from crm.forms import form_status
-from crm.security import is_safe_next
+from crm.security import LOGIN_TIME_KEY, is_safe_next
 from crm.security_events.models import SecurityEventKind
 from crm.security_events.services import record_security_event
 
@@ -61,6 +61,7 @@ def start_session(user) -> None:
     if language:
         session["language"] = language
     session.permanent = True
+    session[LOGIN_TIME_KEY] = int(time.time())
     login_user(user)
 
 

@@ -1,6 +1,9 @@
 """Login, logout, session invalidation and throttling."""
 
 import re
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from crm.auth.models import LoginAttempt
 from crm.extensions import db
@@ -204,3 +207,20 @@ def test_behind_a_trusted_proxy_throttling_counts_the_client_address(monkeypatch
         from crm.extensions import db as app_db
 
         app_db.engine.dispose()
+
+
+def test_an_active_session_still_ends_twelve_hours_after_login(client, make_user):
+    user = make_user("coach")
+    with time_machine.travel(datetime(2026, 12, 7, 7, 0, tzinfo=UTC), tick=False) as clock:
+        login(client, user.email)
+        for _hour in range(11):  # busy all day: the idle limit never strikes
+            clock.shift(timedelta(hours=1))
+            assert client.get("/").status_code == 200
+        clock.shift(timedelta(hours=1, minutes=1))
+        response = client.get("/followups/")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "Ihre Sitzung ist nach 12 Stunden abgelaufen. Bitte melden Sie sich erneut an." in page
+        assert client.get("/").status_code == 302
+        login(client, user.email)
+        assert client.get("/").status_code == 200
