@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint translations translations-extract translations-update translations-compile bench clean
+.PHONY: run test lint audit translations translations-extract translations-update translations-compile bench clean
 
+# venv's bundled setuptools (65.5 on Python 3.11) has published advisories; nothing here needs the old one.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 
 $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
@@ -26,6 +27,10 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check crm tests bench
 	$(BIN)/ruff format --check crm tests bench
+
+# pip-audit over the installed dependencies (needs the advisory service; fails loudly without it) and bandit.
+audit: $(VENV)/.installed-test
+	$(BIN)/python .ci/audit.py
 
 translations-extract: $(VENV)/.installed-app
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o crm/translations/messages.pot --no-location --sort-output .

@@ -3,7 +3,7 @@
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404  # only to run pg_dump, see _pg_dump
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,7 +81,7 @@ def _pg_dump(target: Path) -> None:
         if value:
             args.append(f"{flag}={value}")
     args.append(f"--dbname={url.database}")
-    completed = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    completed = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603  # nosec B603  # no shell; pg_dump from PATH, arguments from the configured database URL
     if completed.returncode != 0:
         target.unlink(missing_ok=True)
         raise BackupError(f"pg_dump ist fehlgeschlagen: {completed.stderr.strip()}")

@@ -14,7 +14,7 @@ from crm.placements.demo import load_demo_duoday, load_demo_placements, load_dem
 from crm.referrals.demo import load_demo_referrals
 from crm.reports.demo import load_demo_quota
 
-DEMO_PASSWORD = "Inklusiv-Demo-2026"
+DEMO_PASSWORD = "Inklusiv-Demo-2026"  # nosec B105  # the published demo login (README); demo data only
 
 DEMO_USERS = [
     ("admin@example.org", "Anna Admin", Role.ADMIN),

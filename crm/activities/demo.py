@@ -208,7 +208,7 @@ def load_demo_activities(users: dict[Role, User]) -> None:
         plan = PLAN.get(employer.stage.key)
         if plan is None:
             continue
-        rng = random.Random(employer.name)  # reproducible per employer
+        rng = random.Random(employer.name)  # nosec B311  # reproducible demo timestamps, nothing secret
         before, since = plan
         stage_start = employer.stage_changed_at
         start = max(now - WINDOW, (employer.created_at or stage_start) + timedelta(days=1))

@@ -12,7 +12,7 @@ from crm.auth.models import User
 from crm.db import utcnow
 from crm.extensions import db
 
-TOKEN_PREFIX = "crm_"  # noqa: S105  (a public marker, not a secret)
+TOKEN_PREFIX = "crm_"  # noqa: S105  # nosec B105  # a public marker in front of every token, not a secret
 MAX_TOKENS_PER_USER = 20
 # last_used_at is written at most this often, so reads do not turn into writes on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=5)

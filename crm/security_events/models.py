@@ -16,8 +16,8 @@ class SecurityEventKind(enum.StrEnum):
     LOGIN_FAILED = "login_failed"
     LOGIN_THROTTLED = "login_throttled"
     LOGOUT = "logout"
-    PASSWORD_CHANGED = "password_changed"  # noqa: S105  (an event name, not a password)
-    PASSWORD_RESET = "password_reset"  # noqa: S105
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105  # nosec B105  # an event name, not a password
+    PASSWORD_RESET = "password_reset"  # noqa: S105  # nosec B105  # an event name
     TWO_FACTOR_ENABLED = "two_factor_enabled"
     TWO_FACTOR_DISABLED = "two_factor_disabled"
     TWO_FACTOR_RESET = "two_factor_reset"
@@ -31,8 +31,8 @@ class SecurityEventKind(enum.StrEnum):
     EXPORT = "export"
     GDPR_EXPORT = "gdpr_export"
     GDPR_ERASURE = "gdpr_erasure"
-    API_TOKEN_CREATED = "api_token_created"  # noqa: S105
-    API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
+    API_TOKEN_CREATED = "api_token_created"  # noqa: S105  # nosec B105  # an event name
+    API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105  # nosec B105  # an event name
 
     @property
     def label(self) -> str:
