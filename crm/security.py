@@ -20,6 +20,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.forgot_password",
         "auth.reset_password",
         "main.healthz",
+        "main.set_language",  # the footer's switch is on the login page too (CSRF-checked, local `next` only)
         "static",
         "followups.calendar_feed",
     }

@@ -104,7 +104,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     # main, login, profile
     "main.dashboard":                      {"GET": ANY_USER},
     "main.healthz":                        {"GET": PUBLIC},
-    "main.set_language":                   {"POST": ANY_USER},
+    "main.set_language":                   {"POST": PUBLIC},  # the login page has the switch too
     "static":                              {"GET": PUBLIC},
     "auth.login":                          {"GET": PUBLIC, "POST": PUBLIC},
     "auth.login_two_factor":               {"GET": PUBLIC, "POST": PUBLIC},
@@ -1201,3 +1201,15 @@ def test_a_deactivated_user_loses_every_session_and_token(world: World) -> None:
     response = client.get("/")
     assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
     assert world.clients["token"].get("/api/v1/employers", headers=headers).status_code == 401
+
+
+def test_the_language_switch_in_the_footer_works_before_logging_in(world: World) -> None:
+    """The login page shows the switch; it must not send an anonymous visitor back to the login page unchanged."""
+    client = world.app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="de"' in page and 'action="/language"' in page
+    response = client.post(
+        "/language", data={"csrf_token": csrf_token_from(page), "language": "en", "next": "//evil.example.org/x"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"  # a foreign `next` is dropped
+    assert '<html lang="en"' in client.get("/login").get_data(as_text=True)

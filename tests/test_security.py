@@ -47,6 +47,7 @@ def test_public_endpoints_are_exactly_the_documented_ones():
         "auth.forgot_password",
         "auth.reset_password",
         "main.healthz",
+        "main.set_language",  # the footer's language switch, shown on the login page too
         "static",
         "followups.calendar_feed",  # secret-token iCalendar feed for Outlook/phones
     }
