@@ -29,6 +29,8 @@ LOGIN_MAX_FAILURES = 5
 # Failures from one address (all accounts). Staff behind one office NAT share an address: raise it there.
 LOGIN_MAX_FAILURES_PER_ADDRESS = 5
 LOGIN_FAILURE_WINDOW_MINUTES = 15
+# Login attempts are kept this long for tracing an attack (throttling itself needs only the window above).
+LOGIN_ATTEMPT_RETENTION_DAYS = 90
 # Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted (0 = none).
 # Behind one nginx set 1, or every user shares the proxy's address for login throttling.
 PROXY_HOPS = 0
@@ -51,6 +53,9 @@ MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "Inklusiv-CRM <crm@example.org>"
 MAIL_TIMEOUT_SECONDS = 30
 MAIL_MAX_ATTEMPTS = 8
+# Sent e-mails keep recipient, subject and time; their text (names of employers and contacts) is emptied after
+# this many days.
+OUTBOX_BODY_RETENTION_DAYS = 30
 
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 ITEMS_PER_PAGE = 25
@@ -72,3 +77,5 @@ DIGEST_BATCH_SIZE = 200
 SCHEDULER_INTERVAL_SECONDS = 60
 SCHEDULER_LOCK_TTL_SECONDS = 120
 SCHEDULER_RETRY_SECONDS = 30
+# How often the retention job (old login attempts, old mail bodies) runs.
+RETENTION_INTERVAL_SECONDS = 3600

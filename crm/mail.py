@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Message
-from sqlalchemy import ForeignKey, Index, String, Text, select, update
+from sqlalchemy import ForeignKey, Index, String, Text, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -170,6 +170,28 @@ def expire_messages(*, now: datetime) -> int:
             OutboxMessage.expires_at <= now,
         )
         .values(status=OutboxStatus.FAILED, last_error="expired: not delivered in time")
+    )
+    return result.rowcount or 0
+
+
+def empty_sent_bodies(*, sent_before: datetime, limit: int) -> int:
+    """Empty the bodies of up to `limit` messages sent before `sent_before`; return how many were emptied.
+
+    The row stays (recipient, subject, sent_at, dedupe key: what was sent to whom and when, and the
+    once-per-day guard); the text, which names employers and contacts, goes. Rows already empty are
+    not counted, so a second run, or a second process at the same time, changes nothing.
+    """
+    still_full = (
+        OutboxMessage.status == OutboxStatus.SENT,
+        OutboxMessage.sent_at < sent_before,
+        or_(OutboxMessage.body_text != "", OutboxMessage.body_html.is_not(None)),
+    )
+    batch = select(OutboxMessage.id).where(*still_full).order_by(OutboxMessage.id).limit(limit)
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(batch.scalar_subquery()), *still_full)
+        .values(body_text="", body_html=None)
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
 

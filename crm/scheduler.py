@@ -48,9 +48,20 @@ class ScheduledJob:
 SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("queue-digests", "crm.followups.jobs:queue_due_digests", description="queue today's digests"),
     ScheduledJob("deliver-outbox", "crm.mail:deliver_due_messages", description="send queued e-mails"),
+    ScheduledJob(
+        "retention",
+        "crm.retention:apply_retention",
+        seconds_setting="RETENTION_INTERVAL_SECONDS",
+        description="delete old login attempts, empty old mail bodies",
+    ),
 ]
 
-DEFAULTS = {"SCHEDULER_INTERVAL_SECONDS": 60, "SCHEDULER_LOCK_TTL_SECONDS": 120, "SCHEDULER_RETRY_SECONDS": 30}
+DEFAULTS = {
+    "SCHEDULER_INTERVAL_SECONDS": 60,
+    "SCHEDULER_LOCK_TTL_SECONDS": 120,
+    "SCHEDULER_RETRY_SECONDS": 30,
+    "RETENTION_INTERVAL_SECONDS": 3600,
+}
 LOCK_NAME = "crm-scheduler"
 # pg_try_advisory_lock takes a bigint; a fixed number derived from the name keeps it readable in pg_locks.
 ADVISORY_KEY = zlib.crc32(LOCK_NAME.encode())
@@ -310,7 +321,7 @@ class SchedulerRunner:
 @click.option("--no-wait", is_flag=True, help="Exit at once if another scheduler is active instead of standing by.")
 @with_appcontext
 def scheduler_command(no_wait: bool) -> None:
-    """Run the background jobs (digests, outbox) until stopped; run exactly one per installation."""
+    """Run the background jobs (digests, outbox, retention) until stopped; run exactly one per installation."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if not log.handlers:
         handler = logging.StreamHandler()

@@ -29,7 +29,7 @@ def is_postgres() -> bool:
 
 
 def test_the_whole_schedule_is_one_list_with_stable_unique_ids():
-    assert [job.id for job in SCHEDULE] == ["queue-digests", "deliver-outbox"]
+    assert [job.id for job in SCHEDULE] == ["queue-digests", "deliver-outbox", "retention"]
     assert len({job.id for job in SCHEDULE}) == len(SCHEDULE)
     for job in SCHEDULE:
         assert callable(resolve(job.target))

@@ -2,12 +2,12 @@
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
@@ -148,6 +148,21 @@ def _dummy_hash() -> str:
     if _DUMMY_HASH is None:
         _DUMMY_HASH = hash_password("not-a-real-password-but-long-enough")
     return _DUMMY_HASH
+
+
+def delete_login_attempts(*, before: datetime, limit: int) -> int:
+    """Delete up to `limit` login attempts older than `before`; return how many were deleted.
+
+    One statement whose WHERE repeats the age test: a second process doing the same at once deletes
+    nothing twice and fails on nothing, it only finds fewer rows.
+    """
+    oldest = select(LoginAttempt.id).where(LoginAttempt.at < before).order_by(LoginAttempt.id).limit(limit)
+    result = db.session.execute(
+        delete(LoginAttempt)
+        .where(LoginAttempt.id.in_(oldest.scalar_subquery()), LoginAttempt.at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def end_all_sessions(user: User) -> None:
