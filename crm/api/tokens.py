@@ -2,10 +2,11 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.api.models import ApiToken, TokenScope
 from crm.auth.models import User
@@ -66,8 +67,23 @@ def authenticate(secret: str) -> ApiToken | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        db.session.commit()
+    stamp_last_used(token)
     return token
+
+
+def stamp_last_used(token: ApiToken, *, now: datetime | None = None) -> None:
+    """Record that `token` was used (at most every LAST_USED_RESOLUTION) in a transaction of its own.
+
+    The request's session is neither flushed nor committed here: what the request writes commits or rolls
+    back with the request alone, and the stamp stays even when the request fails. The WHERE repeats the age
+    test, so parallel requests with the same token write it once.
+    """
+    now = now or utcnow()
+    if token.last_used_at is not None and now - token.last_used_at <= LAST_USED_RESOLUTION:
+        return
+    table = ApiToken.__table__
+    stale = or_(table.c.last_used_at.is_(None), table.c.last_used_at < now - LAST_USED_RESOLUTION)
+    with db.engine.begin() as connection:
+        connection.execute(update(table).where(table.c.id == token.id, stale).values(last_used_at=now))
+    # The session's copy is brought up to date without making it a change of the request.
+    set_committed_value(token, "last_used_at", now)
