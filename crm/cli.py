@@ -10,6 +10,7 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 from werkzeug.serving import run_simple
 
+from crm.access_log import hide_secrets_in_werkzeug_log
 from crm.paths import resource_dir
 
 
@@ -112,6 +113,7 @@ def serve_command(host: str, port: int, demo: bool) -> None:
         _print_demo_logins(users, DEMO_PASSWORD)
         relax_two_factor_for_demo(current_app)
     click.echo(f"Inklusiv-CRM läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
+    hide_secrets_in_werkzeug_log()  # reset and calendar-feed tokens appear as *** in the request lines
     # Not app.run(): Flask ignores it inside a CLI command (FLASK_RUN_FROM_CLI).
     run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
 
