@@ -223,7 +223,9 @@ def check_cell(field: ImportField, value: Any) -> tuple[Any, str | None]:
         return text, None
     if field.kind == "website":
         url = text if "://" in text else f"https://{text}"
-        if " " in url or "." not in url.split("://", 1)[1]:
+        scheme, _sep, rest = url.partition("://")
+        # Only web addresses: the employer page links the website, and "javascript://x.de/%0Aalert(1)" would run.
+        if scheme.lower() not in ("http", "https") or " " in url or "." not in rest:
             return None, _("“%(value)s” is not a web address.", value=text)
         return url, None
     if field.kind == "salutation":
