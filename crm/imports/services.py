@@ -44,6 +44,8 @@ ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx")
 STALE_AFTER = timedelta(days=1)
 # Setting IMPORT_MAX_BYTES overrides this; 10,000 rows of a typical list are about 2 MB.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+# An XLSX may unpack to at most this many times the upload limit (its XML is verbose; real files stay far below).
+UNPACK_FACTOR = 10
 FLUSH_EVERY = 500
 # A word prefix shared by more than 1/COMMON_PREFIX_SHARE of all employers (at least COMMON_PREFIX_MIN)
 # is too common to pre-select fuzzy candidates by, if the row has a rarer word.
@@ -144,8 +146,8 @@ def store_upload(*, filename: str, data: bytes, actor: User | None) -> ImportRun
         raise ImportFailed(
             _(
                 "The file is too large (%(size)s MB). At most %(max)s MB are allowed.",
-                size=_megabytes(len(data)),
-                max=_megabytes(limit),
+                size=megabytes(len(data)),
+                max=megabytes(limit),
             ),
             "file",
         )
@@ -158,7 +160,7 @@ def store_upload(*, filename: str, data: bytes, actor: User | None) -> ImportRun
     path = upload_dir() / stored_name
     path.write_bytes(data)
     try:
-        table = read_table(path)
+        table = read_table(path, max_unpacked_bytes=UNPACK_FACTOR * limit)
     except ReadError as error:
         path.unlink(missing_ok=True)
         raise ImportFailed(str(error), "file") from error
@@ -178,7 +180,8 @@ def max_upload_bytes() -> int:
     return int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
+    """Bytes as German megabytes with one decimal ("10,0")."""
     return f"{size / 1024 / 1024:.1f}".replace(".", ",")
 
 
@@ -188,7 +191,7 @@ def load_table(run: ImportRun) -> Table:
     path = upload_dir() / run.stored_name
     if not path.is_file():
         raise ImportFailed(_("The uploaded file is no longer available. Please upload it again."))
-    return read_table(path)
+    return read_table(path, max_unpacked_bytes=UNPACK_FACTOR * max_upload_bytes())
 
 
 def remove_upload(run: ImportRun) -> None:

@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import format_date, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from crm.db import utcnow
 from crm.extensions import db
@@ -22,13 +23,15 @@ from crm.imports.services import (
     discard_import,
     load_table,
     max_upload_bytes,
+    megabytes,
     preview_import,
     recent_imports,
     store_upload,
     undo_blockers,
     undo_import,
 )
-from crm.security import ADMINS, EDITORS, roles_required
+from crm.main.errors import render_error
+from crm.security import ADMINS, EDITORS, roles_required, user_can
 from crm.xlsx_export import spreadsheet_response
 
 # Rows of each kind shown in the preview; the counts always cover the whole file.
@@ -55,15 +58,24 @@ def index():
                 return redirect(url_for("imports.mapping", import_id=run.id))
     if form.errors:
         status = 422
-    return (
-        render_template(
-            "imports/index.html",
-            form=form,
-            imports=recent_imports(),
-            max_mb=max_upload_bytes() // (1024 * 1024),
-        ),
-        status,
+    return _index_page(form), status
+
+
+def _index_page(form: UploadForm) -> str:
+    return render_template(
+        "imports/index.html", form=form, imports=recent_imports(), max_mb=max_upload_bytes() // (1024 * 1024)
     )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge):
+    """A request over MAX_CONTENT_LENGTH is cut off before the form is read: say so at the file field."""
+    if not user_can(*EDITORS):
+        return render_error(403 if current_user.is_authenticated else 413)
+    form = UploadForm(formdata=None)
+    limit = min(max_upload_bytes(), current_app.config.get("MAX_CONTENT_LENGTH") or max_upload_bytes())
+    form.file.errors = [_("The file is too large. At most %(max)s MB are allowed.", max=megabytes(limit))]
+    return _index_page(form), 413
 
 
 def _load(import_id: int) -> ImportRun:
