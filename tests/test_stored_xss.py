@@ -1,9 +1,9 @@
 """Stored XSS (issue 9, OWASP ASVS 5.3.3): a payload in every text field is shown escaped everywhere.
 
 One seeded world (tests/stored_xss.py) holds a marked payload in every String/Text column of every row of
-every table. One walk (`walk`) then visits, as an admin and as a coach, every GET rule of `app.url_map` with
-the seeded ids, every local link and htmx URL those pages lead to, the CSV/XLSX exports, the JSON downloads
-and the print views, and records what it saw. The tests below read that record: nothing raw in any HTML,
+every table. One walk (`walk`) then visits, as an admin, a coach and an anonymous visitor, every GET rule of
+`app.url_map` with the seeded ids, every local link and htmx URL those pages lead to, their GET forms filled
+with a payload, the CSV/XLSX exports, the JSON downloads and the print views, and records what it saw. The tests below read that record: nothing raw in any HTML,
 every field seen escaped somewhere (or listed in NOT_SHOWN with its reason), exports are attachments with
 formulas neutralised, non-HTML answers are never text/html. The morning digest goes through the real SMTP
 sink, the iCalendar feed through the icalendar parser, error pages and htmx answers get payloads too.
@@ -12,6 +12,7 @@ sink, the iCalendar feed through the icalendar parser, error pages and htmx answ
 import csv
 import io
 import json
+import re
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -529,6 +530,9 @@ def _strings(document: Any) -> set[str]:
 # --- the iCalendar feed and the vCard ------------------------------------------------------------------------
 
 
+CONTENT_LINE = re.compile(r"^[A-Z][A-Z0-9-]*[;:]")  # NAME, then parameters or the value (RFC 5545 3.1)
+
+
 def _unfolded_lines(data: bytes) -> list[str]:
     return data.decode("utf-8").replace("\r\n ", "").split("\r\n")
 
@@ -551,10 +555,13 @@ def test_calendar_feed_and_vcard_escape_text_per_rfc(app, seeded):
     for followup in followups:
         event = next(e for uid, e in events.items() if uid.startswith(f"followup-{followup.id}@"))
         assert str(event["summary"]) == f"{followup.title} – {followup.employer.name}"
-        assert followup.note in str(event["description"]) if followup.note else True
         assert FULL in str(event["summary"])  # the payload's , ; \\ came back unchanged
+        if followup.note:
+            assert followup.note in str(event["description"])
     raw_lines = _unfolded_lines(response.get_data())
-    assert not [line for line in raw_lines if line.startswith("<") or "BEGIN:VEVENT<" in line]
+    assert all(CONTENT_LINE.match(line) for line in raw_lines if line), "a line that is not a property"
+    summaries = [line for line in raw_lines if line.startswith("SUMMARY")]
+    assert summaries and all("&\\;\\,\\\\" in line for line in summaries), summaries  # FULL ends with &;,\\
 
     # A line break in stored text: escaped as \\n, so no injected property.
     followup = db.session.get(FollowUp, world.ids["followup_id"])
@@ -570,12 +577,14 @@ def test_calendar_feed_and_vcard_escape_text_per_rfc(app, seeded):
         followup.title, contact.last_name = saved
         db.session.commit()
     lines = _unfolded_lines(feed)
+    assert all(CONTENT_LINE.match(line) for line in lines if line)
     assert not [line for line in lines if line.startswith(("ATTACH", "X-INJECTED"))], lines
     event = next(
         e for e in Calendar.from_ical(feed).walk("VEVENT") if str(e["uid"]).startswith(f"followup-{followup.id}@")
     )
     assert str(event["summary"]).startswith("Anruf\nATTACH:https://evil.example.org/x\nX-INJECTED:1 – ")
     card_lines = _unfolded_lines(card)
+    assert all(CONTENT_LINE.match(line) for line in card_lines if line)
     assert not [line for line in card_lines if line.startswith("URL")], card_lines
 
 
