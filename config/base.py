@@ -56,6 +56,8 @@ MAIL_MAX_ATTEMPTS = 8
 # Sent e-mails keep recipient, subject and time; their text (names of employers and contacts) is emptied after
 # this many days.
 OUTBOX_BODY_RETENTION_DAYS = 30
+# Security events (logins, exports, erasures …) older than this are deleted by the retention job.
+SECURITY_EVENT_RETENTION_DAYS = 730
 
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 ITEMS_PER_PAGE = 25

@@ -3,7 +3,9 @@
 Run by `crm scheduler` (job "retention" in crm.scheduler.SCHEDULE). Login throttling needs only the last
 LOGIN_FAILURE_WINDOW_MINUTES; the attempts are kept LOGIN_ATTEMPT_RETENTION_DAYS (default 90) so that an
 attack can still be traced afterwards. A sent e-mail keeps its row (recipient, subject, sent_at) but its text,
-which names employers and contacts, is emptied after OUTBOX_BODY_RETENTION_DAYS (default 30).
+which names employers and contacts, is emptied after OUTBOX_BODY_RETENTION_DAYS (default 30). Security events
+(logins, exports, erasures …) are kept SECURITY_EVENT_RETENTION_DAYS (default 730: long enough to reconstruct
+an incident found late, short enough not to become a record of everyone's working hours).
 
 Each step works in batches with a commit after each, so a large backlog never holds a long write lock (SQLite)
 and a crash loses nothing but the current batch. Every batch re-checks its condition, so running twice, or in
@@ -21,6 +23,7 @@ from crm.auth.services import delete_login_attempts
 from crm.db import utcnow
 from crm.extensions import db
 from crm.mail import empty_sent_bodies
+from crm.security_events.services import delete_security_events
 
 # Under crm.scheduler, so `crm scheduler` prints it with its own lines.
 log = logging.getLogger("crm.scheduler.retention")
@@ -34,6 +37,7 @@ MAX_BATCHES = 200
 class RetentionReport:
     login_attempts_deleted: int = 0
     mail_bodies_emptied: int = 0
+    security_events_deleted: int = 0
 
 
 def login_attempts_cutoff(now: datetime) -> datetime:
@@ -48,6 +52,10 @@ def login_attempts_cutoff(now: datetime) -> datetime:
 
 def mail_bodies_cutoff(now: datetime) -> datetime:
     return now - timedelta(days=float(current_app.config["OUTBOX_BODY_RETENTION_DAYS"]))
+
+
+def security_events_cutoff(now: datetime) -> datetime:
+    return now - timedelta(days=float(current_app.config["SECURITY_EVENT_RETENTION_DAYS"]))
 
 
 def _in_batches(step: Callable[..., int], *, batch_size: int) -> int:
@@ -66,6 +74,7 @@ def apply_retention(*, now: datetime | None = None, batch_size: int = BATCH_SIZE
     now = now or utcnow()
     attempts_before = login_attempts_cutoff(now)
     bodies_before = mail_bodies_cutoff(now)
+    events_before = security_events_cutoff(now)
     report = RetentionReport(
         login_attempts_deleted=_in_batches(
             lambda limit: delete_login_attempts(before=attempts_before, limit=limit), batch_size=batch_size
@@ -73,11 +82,15 @@ def apply_retention(*, now: datetime | None = None, batch_size: int = BATCH_SIZE
         mail_bodies_emptied=_in_batches(
             lambda limit: empty_sent_bodies(sent_before=bodies_before, limit=limit), batch_size=batch_size
         ),
+        security_events_deleted=_in_batches(
+            lambda limit: delete_security_events(before=events_before, limit=limit), batch_size=batch_size
+        ),
     )
-    if report.login_attempts_deleted or report.mail_bodies_emptied:
+    if report.login_attempts_deleted or report.mail_bodies_emptied or report.security_events_deleted:
         log.info(
-            "retention: %d login attempts deleted, %d sent mail bodies emptied",
+            "retention: %d login attempts deleted, %d sent mail bodies emptied, %d security events deleted",
             report.login_attempts_deleted,
             report.mail_bodies_emptied,
+            report.security_events_deleted,
         )
     return report

@@ -169,3 +169,19 @@ def test_two_processes_at_once_delete_each_row_once_and_fail_on_nothing(app):
     assert sum(r.mail_bodies_emptied for r in reports) == 40
     assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
     assert db.session.scalar(select(func.count()).where(OutboxMessage.body_text != "")) == 0
+
+
+def test_security_events_older_than_the_setting_are_deleted_newer_ones_kept(app):
+    from crm.security_events.models import SecurityEvent, SecurityEventKind
+    from crm.security_events.services import record_security_event
+
+    assert app.config["SECURITY_EVENT_RETENTION_DAYS"] == 730
+    for days in (800, 731, 729, 1):
+        with time_machine.travel(NOW - timedelta(days=days, minutes=1), tick=False):
+            record_security_event(kind=SecurityEventKind.LOGIN_FAILED, detail=f"{days} Tage alt")
+            db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        report = apply_retention(batch_size=1)
+        again = apply_retention()
+    assert report.security_events_deleted == 2 and again.security_events_deleted == 0
+    assert sorted(db.session.scalars(select(SecurityEvent.detail))) == ["1 Tage alt", "729 Tage alt"]

@@ -2,9 +2,10 @@
 
 import logging
 import unicodedata
+from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 
 from crm.auth.models import User
 from crm.extensions import db
@@ -100,3 +101,17 @@ def security_events_query(*, kind: SecurityEventKind | None = None, user_id: int
     if user_id is not None:
         query = query.where((SecurityEvent.user_id == user_id) | (SecurityEvent.target_user_id == user_id))
     return query
+
+
+def delete_security_events(*, before: datetime, limit: int) -> int:
+    """Delete up to `limit` security events older than `before` (retention); return how many went.
+
+    The WHERE repeats the age test, so two processes at once delete nothing twice.
+    """
+    oldest = select(SecurityEvent.id).where(SecurityEvent.at < before).order_by(SecurityEvent.id).limit(limit)
+    result = db.session.execute(
+        delete(SecurityEvent)
+        .where(SecurityEvent.id.in_(oldest.scalar_subquery()), SecurityEvent.at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
