@@ -28,16 +28,11 @@ from crm.employers.models import Employer
 from crm.extensions import db
 from crm.forms import form_status, int_or_none
 from crm.panels import Panel, register_panel
-from crm.security import ADMINS, LOGGERS, is_safe_next, roles_required, user_can
+from crm.security import ADMINS, LOGGERS, is_safe_next, roles_required, safe_next, user_can
 from crm.timeline import TimelinePage, employer_timeline, sources
 from crm.ui import wants_fragment
 
 TIMELINE_PER_PAGE = 20
-
-
-def _next_url(default: str) -> str:
-    target = request.values.get("next")
-    return target if is_safe_next(target) else default
 
 
 def _attach_error(form: ActivityForm, error: ActivityError) -> None:
@@ -93,13 +88,13 @@ def new(employer_id: int):
             flash(message, "success")
             for warning in warnings:
                 flash(warning, "warning")
-            return redirect(_next_url(employer_page_url(employer.id, "panel-recent-activities")))
+            return redirect(safe_next(employer_page_url(employer.id, "panel-recent-activities")))
     context = {
         "form": form,
         "employer": employer,
         "warnings": _stage_warnings(employer),
-        "next_url": _next_url(""),
-        "back_url": _next_url(employer_page_url(employer.id)),
+        "next_url": safe_next(""),
+        "back_url": safe_next(employer_page_url(employer.id)),
         "quicklog_htmx": wants_fragment(),
     }
     template = "activities/_quicklog.html" if wants_fragment() else "activities/new.html"
@@ -158,14 +153,14 @@ def edit(activity_id: int):
         else:
             db.session.commit()
             flash(_("The activity “%(subject)s” has been saved.", subject=activity.subject), "success")
-            return redirect(_next_url(employer_page_url(employer.id, "panel-timeline")))
+            return redirect(safe_next(employer_page_url(employer.id, "panel-timeline")))
     return render_template(
         "activities/edit.html",
         form=form,
         activity=activity,
         employer=employer,
-        next_url=_next_url(""),
-        back_url=_next_url(employer_page_url(employer.id, "panel-timeline")),
+        next_url=safe_next(""),
+        back_url=safe_next(employer_page_url(employer.id, "panel-timeline")),
     ), form_status(form)
 
 
@@ -176,7 +171,7 @@ def archive(activity_id: int):
     archive_activity(activity=activity)
     db.session.commit()
     flash(_("The activity “%(subject)s” has been archived.", subject=activity.subject), "success")
-    return redirect(_next_url(employer_page_url(activity.employer_id, "panel-timeline")))
+    return redirect(safe_next(employer_page_url(activity.employer_id, "panel-timeline")))
 
 
 @bp.post("/activities/<int:activity_id>/restore")
@@ -186,7 +181,7 @@ def restore(activity_id: int):
     restore_activity(activity=activity)
     db.session.commit()
     flash(_("The activity “%(subject)s” has been restored.", subject=activity.subject), "success")
-    return redirect(_next_url(employer_page_url(activity.employer_id, "panel-timeline")))
+    return redirect(safe_next(employer_page_url(activity.employer_id, "panel-timeline")))
 
 
 # --- timeline -----------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from crm.auth.two_factor import (
 )
 from crm.extensions import db
 from crm.forms import form_status
-from crm.security import LOGIN_TIME_KEY, is_safe_next
+from crm.security import LOGIN_TIME_KEY, safe_next
 from crm.security_events.models import SecurityEventKind
 from crm.security_events.services import record_security_event
 
@@ -67,10 +67,6 @@ def start_session(user) -> None:
 
 def _client_address() -> str:
     return request.remote_addr or "unknown"
-
-
-def _safe_next(target: str | None) -> str | None:
-    return target if is_safe_next(target) else None
 
 
 def _after_login(next_target: str | None):
@@ -104,11 +100,11 @@ def login():
         elif result.user is None:
             form.form_errors.append(_("E-mail address or password is not correct, or the account is inactive."))
         elif result.needs_second_factor:
-            _begin_second_factor(result.user, _safe_next(request.args.get("next")))
+            _begin_second_factor(result.user, safe_next("") or None)
             return redirect(url_for("auth.login_two_factor"))
         else:
             start_session(result.user)
-            return _after_login(_safe_next(request.args.get("next")))
+            return _after_login(safe_next("") or None)
     return render_template("auth/login.html", form=form), form_status(form)
 
 
@@ -182,7 +178,7 @@ def login_two_factor():
         if result.method is None:
             form.code.errors.append(_("The code is not correct or was used already."))
         else:
-            next_target = _safe_next(session.get("tfa_next"))
+            next_target = safe_next("", target=session.get("tfa_next")) or None
             start_session(user)
             if remaining is not None:
                 flash(
@@ -324,7 +320,7 @@ def two_factor_setup():
         else:
             record_security_event(kind=SecurityEventKind.TWO_FACTOR_ENABLED, user=user)
             db.session.commit()
-            next_target = _safe_next(session.get("enrol_next"))
+            next_target = safe_next("", target=session.get("enrol_next")) or None
             # Confirming renewed the session token (other sessions end); this one goes on.
             start_session(user)
             flash(_("Two-factor login is turned on."), "success")

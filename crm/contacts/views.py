@@ -3,7 +3,7 @@
 import io
 from typing import Any
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 
 from crm.audit.services import history_for
@@ -26,7 +26,7 @@ from crm.employers.models import Employer
 from crm.extensions import db
 from crm.forms import form_status
 from crm.panels import Panel, register_panel
-from crm.security import ADMINS, LOGGERS, is_safe_next, roles_required, user_can
+from crm.security import ADMINS, LOGGERS, roles_required, safe_next, user_can
 
 
 def employer_page_url(employer_id: int, anchor: str | None = None) -> str:
@@ -35,8 +35,7 @@ def employer_page_url(employer_id: int, anchor: str | None = None) -> str:
 
 
 def _back_url(employer_id: int) -> str:
-    target = request.values.get("next")
-    return target if is_safe_next(target) else employer_page_url(employer_id, "panel-contacts")
+    return safe_next(employer_page_url(employer_id, "panel-contacts"))
 
 
 def _attach_error(form: ContactForm, error: ContactError) -> None:

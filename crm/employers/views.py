@@ -42,7 +42,7 @@ from crm.employers.services import (
 from crm.extensions import db
 from crm.forms import int_or_none
 from crm.panels import panels_for
-from crm.security import ADMINS, EDITORS, is_safe_next, roles_required
+from crm.security import ADMINS, EDITORS, roles_required, safe_next
 from crm.sites.services import list_sites
 
 PIPELINE_CARDS_PER_COLUMN = 20
@@ -297,7 +297,7 @@ def change_stage(employer_id: int):
     form = StageChangeForm(data={"stage_id": employer.stage_id} if request.method == "GET" else None)
     form.load_choices(stages)
     if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+        form.next.data = safe_next("")
     if form.validate_on_submit():
         stage = next(s for s in stages if s.id == form.stage_id.data)
         previous = employer.stage.name
@@ -321,8 +321,7 @@ def change_stage(employer_id: int):
                 duration = _("%(duration)s in this stage", duration=duration_filter(time_in_stage(employer)))
                 return jsonify(ok=True, message=message, stage_id=stage.id, duration=duration)
             flash(message, "success")
-            target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for("employers.detail", employer_id=employer.id))
+            return redirect(safe_next(url_for("employers.detail", employer_id=employer.id)))
     if request.method == "POST" and _wants_json():
         errors = {name: list(messages) for name, messages in form.errors.items()}
         first = next(iter(errors.values()), [_("The stage could not be changed.")])[0]

@@ -9,7 +9,7 @@ from crm.extensions import db
 from crm.followups.workdays import local_today
 from crm.main import bp
 from crm.reports.dashboard import build_dashboard
-from crm.security import LOGGERS, is_safe_next
+from crm.security import LOGGERS, safe_next
 
 
 @bp.get("/")
@@ -41,5 +41,4 @@ def set_language():
             current_user.language = language
             db.session.commit()
         session["language"] = language
-    target = request.form.get("next")
-    return redirect(target if is_safe_next(target) else url_for("main.dashboard"))
+    return redirect(safe_next(url_for("main.dashboard")))

@@ -43,7 +43,7 @@ from crm.objections.services import (
     set_do_not_approach_before,
 )
 from crm.panels import Panel, register_panel
-from crm.security import ADMINS, EDITORS, LOGGERS, is_safe_next, roles_required
+from crm.security import ADMINS, EDITORS, LOGGERS, roles_required, safe_next
 from crm.sites.services import list_sites
 from crm.timeline import TimelineEntry, TimelineSource, register_source
 
@@ -73,8 +73,7 @@ bp.add_app_template_global(lambda employer_id: employer_page_url(employer_id, No
 
 
 def _back(employer_id: int) -> str:
-    target = request.values.get("next")
-    return target if is_safe_next(target) else employer_page_url(employer_id)
+    return safe_next(employer_page_url(employer_id))
 
 
 def _attach(form, error: ObjectionError) -> None:

@@ -36,7 +36,7 @@ from crm.referrals.services import (
     save_partner,
     top_referrers,
 )
-from crm.security import ADMINS, EDITORS, LOGGERS, is_safe_next, roles_required
+from crm.security import ADMINS, EDITORS, LOGGERS, roles_required, safe_next
 from crm.sites.services import list_sites
 from crm.timeline import TimelineEntry, TimelineSource, register_source
 
@@ -51,8 +51,7 @@ def employer_page_url(employer_id: int, anchor: str | None = "panel-referrals") 
 
 
 def _back(employer_id: int) -> str:
-    target = request.values.get("next")
-    return target if is_safe_next(target) else employer_page_url(employer_id)
+    return safe_next(employer_page_url(employer_id))
 
 
 def _attach(form, error: ReferralError) -> None:
