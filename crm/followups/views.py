@@ -65,7 +65,7 @@ from crm.followups.services import (
 from crm.followups.workdays import local_today
 from crm.forms import form_status, int_or_none
 from crm.list_export import export_urls, list_export_response
-from crm.security import ADMINS, EDITORS, LOGGERS, is_safe_next, roles_required
+from crm.security import ADMINS, EDITORS, LOGGERS, roles_required, safe_next
 from crm.sites.services import list_sites
 from crm.ui import wants_fragment
 
@@ -89,11 +89,6 @@ BULK_FILTER_ARGS = (
     "no_contact_days",
     "archived",
 )
-
-
-def _next_url(default: str) -> str:
-    target = request.values.get("next")
-    return target if is_safe_next(target) else default
 
 
 def _int_arg(name: str) -> int | None:
@@ -326,7 +321,7 @@ def create():
                 "assigned_to_id": owner.id if owner else None,
                 "employer_id": employer.id,
                 "previous_id": request.args.get("previous_id", ""),
-                "next": _next_url(""),
+                "next": safe_next(""),
             },
         )
     assignee, contact = _choose(form, employer)
@@ -361,7 +356,7 @@ def create():
                 ),
                 "success",
             )
-            return redirect(_next_url(employer_url(employer.id, "panel-followups")))
+            return redirect(safe_next(employer_url(employer.id, "panel-followups")))
     if prefix:
         # The panel's short form came back with errors: show the full form with everything typed.
         form = _rebind_without_prefix(form, employer)
@@ -373,7 +368,7 @@ def create():
         followup=None,
         blocked=blocked,
         cadence=cadence_date(employer, today=today),
-        back_url=_next_url(employer_url(employer.id, "panel-followups")),
+        back_url=safe_next(employer_url(employer.id, "panel-followups")),
     ), form_status(form)
 
 
@@ -396,7 +391,7 @@ def edit(followup_id: int):
     employer = followup.employer
     if not followup.is_open:
         flash(_("This follow-up is already done or cancelled."), "info")
-        return redirect(_next_url(employer_url(employer.id, "panel-followups")))
+        return redirect(safe_next(employer_url(employer.id, "panel-followups")))
     form = FollowUpForm(
         obj=followup,
         data={
@@ -433,7 +428,7 @@ def edit(followup_id: int):
             )
         else:
             flash(_("The follow-up has been saved."), "success")
-            return redirect(_next_url(employer_url(employer.id, "panel-followups")))
+            return redirect(safe_next(employer_url(employer.id, "panel-followups")))
     return render_template(
         "followups/form.html",
         form=form,
@@ -441,7 +436,7 @@ def edit(followup_id: int):
         followup=followup,
         blocked=False,
         cadence=None,
-        back_url=_next_url(employer_url(employer.id, "panel-followups")),
+        back_url=safe_next(employer_url(employer.id, "panel-followups")),
     ), form_status(form)
 
 
@@ -454,14 +449,14 @@ def _item_response(followup: FollowUp, *, status: int = 200, **extra: Any):
         "today": local_today(),
         "ctx": request.form.get("ctx") if request.form.get("ctx") in ("list", "employer") else "list",
         "can_act": True,
-        "next_url": _next_url(""),
+        "next_url": safe_next(""),
     }
     context.update(extra)
     return render_template("followups/_item.html", **context), status
 
 
 def _back(followup: FollowUp) -> str:
-    return _next_url(url_for("followups.index"))
+    return safe_next(url_for("followups.index"))
 
 
 def _conflict(followup_id: int, message: str):
@@ -549,7 +544,7 @@ def snooze(followup_id: int):
 @roles_required(*LOGGERS)
 def cancel(followup_id: int):
     followup = _load_followup(followup_id)
-    form = CancelForm(data={"next": _next_url("")})
+    form = CancelForm(data={"next": safe_next("")})
     if form.validate_on_submit():
         try:
             cancel_followup(followup=followup, by=current_user, reason=form.reason.data)
@@ -559,8 +554,8 @@ def cancel(followup_id: int):
         except StaleDataError:
             return _conflict(followup_id, _("Someone else has changed this follow-up in the meantime."))
         flash(_("The follow-up “%(title)s” has been cancelled.", title=followup.title), "success")
-        return redirect(_next_url(employer_url(followup.employer_id, "panel-followups")))
-    back_url = _next_url(employer_url(followup.employer_id, "panel-followups"))
+        return redirect(safe_next(employer_url(followup.employer_id, "panel-followups")))
+    back_url = safe_next(employer_url(followup.employer_id, "panel-followups"))
     return render_template("followups/cancel.html", followup=followup, form=form, back_url=back_url), form_status(form)
 
 
