@@ -73,9 +73,13 @@ def int_or_none(value: object, *, maximum: int = MAX_ID) -> int | None:
 
     Not plain `str.isdigit()`: it accepts "²" (int() then fails) and numbers larger than any
     database integer (SQLite and PostgreSQL then fail) — both would be a 500 for a typo in a URL.
+    Longer than the maximum is refused before int(), which raises beyond 4300 digits.
     """
     text = str(value or "").strip()
     if not (text.isascii() and text.isdigit()):
         return None
-    number = int(text)
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(maximum)):
+        return None
+    number = int(digits)
     return number if number <= maximum else None

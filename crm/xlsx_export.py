@@ -16,6 +16,7 @@ from flask import Response, has_request_context
 from flask_babel import to_user_timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from crm.csv_export import neutralise
@@ -40,7 +41,8 @@ def _cell(sheet, value: object, *, bold: bool = False) -> WriteOnlyCell:
     elif value is None:
         cell = WriteOnlyCell(sheet, value=None)
     else:
-        text = neutralise(str(value).replace("\x00", ""))
+        # Control characters (ESC, form feed …) are not allowed in XML: openpyxl would raise, so drop them.
+        text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
         cell = WriteOnlyCell(sheet, value=text)
         cell.data_type = "s"  # never a formula, whatever the text
     if bold:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from crm.db import unicode_lower
 from crm.employers.models import Employer, Industry, Stage, StageKind
 from crm.employers.normalize import fold
 from crm.employers.services import EmployerError
@@ -51,7 +52,7 @@ def save_stage(
     active: bool,
 ) -> Stage:
     """Create a stage (stage=None) or change one; a stage in use or needed by the code stays active."""
-    clash = db.session.scalar(select(Stage).where(func.lower(Stage.name) == name.lower()))
+    clash = db.session.scalar(select(Stage).where(unicode_lower(Stage.name) == name.lower()))
     if clash is not None and clash is not stage:
         raise EmployerError(_("A stage with this name already exists."), "name")
     if stage is None:
@@ -83,7 +84,7 @@ def save_stage(
 
 def save_industry(*, industry: Industry | None, name: str, active: bool = True) -> Industry:
     """Create an industry (industry=None) or rename / retire one; retired ones stay on their employers."""
-    clash = db.session.scalar(select(Industry).where(func.lower(Industry.name) == name.lower()))
+    clash = db.session.scalar(select(Industry).where(unicode_lower(Industry.name) == name.lower()))
     if clash is not None and clash is not industry:
         raise EmployerError(_("An industry with this name already exists."), "name")
     if industry is None:

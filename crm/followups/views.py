@@ -718,6 +718,10 @@ def reassign():
     for followup in rows:
         by_user.setdefault(followup.assigned_to_id, []).append(followup)
     error = g.get("reassign_error")
+    if error is None and form.errors:
+        # A tampered or outdated form (a user who left meanwhile): say so at that person, or above all.
+        messages = " ".join(str(message) for field_errors in form.errors.values() for message in field_errors)
+        error = (int_or_none(form.from_user_id.data), messages)
     return render_template(
         "followups/reassign.html",
         holders=holders,

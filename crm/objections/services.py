@@ -12,7 +12,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from crm.auth.models import User
-from crm.db import utcnow
+from crm.db import unicode_lower, utcnow
 from crm.employers.models import Employer, Stage
 from crm.extensions import db
 from crm.objections.models import Argument, ArgumentUse, EmployerObjection, Objection, Outcome, RecordStatus
@@ -51,7 +51,7 @@ def save_catalogue_entry(
 ):
     """Create (entry=None) or change an objection or argument; names are unique, case-insensitively."""
     name = " ".join(name.split())
-    clash = db.session.scalar(select(model).where(func.lower(model.name) == name.lower()))
+    clash = db.session.scalar(select(model).where(unicode_lower(model.name) == name.lower()))
     if clash is not None and clash is not entry:
         raise ObjectionError(_("An entry with this name already exists."), "name")
     if entry is None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from crm.auth.models import User
 from crm.contacts.models import Contact
-from crm.db import utcnow
+from crm.db import unicode_lower, utcnow
 from crm.employers.models import Employer, EmployerSource, Stage
 from crm.extensions import db
 from crm.referrals.models import Partner, PartnerKind, ProviderInvolvement, Referral
@@ -41,7 +41,7 @@ def active_partners(*, kind: PartnerKind | None = None) -> list[Partner]:
 def save_partner(*, partner: Partner | None, name: str, kind: PartnerKind, note: str | None, active: bool) -> Partner:
     """Create (partner=None) or change a network partner; names are unique, case-insensitively."""
     name = " ".join(name.split())
-    clash = db.session.scalar(select(Partner).where(func.lower(Partner.name) == name.lower()))
+    clash = db.session.scalar(select(Partner).where(unicode_lower(Partner.name) == name.lower()))
     if clash is not None and clash is not partner:
         raise ReferralError(_("An entry with this name already exists."), "name")
     if partner is None:
