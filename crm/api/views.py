@@ -16,6 +16,7 @@ from sqlalchemy import Enum, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from crm.activities.models import Activity, ActivityKind
 from crm.activities.services import ActivityError, log_activity, update_activity
@@ -101,6 +102,11 @@ def authenticate_api_request() -> Response | None:
     g.api_token = token
     # Flask-Login reads the request's user from g._login_user; setting it avoids touching the session.
     g._login_user = token.user
+    # An address or method no route has (/api/v1/followups/-1, DELETE …): a problem, not the HTML error page.
+    if isinstance(request.routing_exception, MethodNotAllowed):
+        return problem_response(405, _("This method is not allowed here."))
+    if isinstance(request.routing_exception, NotFound):
+        return problem_response(404, _("Not found."))
     return None
 
 
@@ -171,7 +177,10 @@ def _body(properties: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The JSON object of the request, checked against the write schema's types (messages per field)."""
     if not request.is_json:
         raise Problem(415, _("Please send the body as JSON (Content-Type: application/json)."))
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than Python's JSON reader goes ([[[[…]]]])
+        data = None
     if not isinstance(data, dict):
         raise Problem(400, _("The body must be a JSON object."))
     errors: dict[str, list[str]] = {}
@@ -474,7 +483,7 @@ def create_activity_view():
         if occurred_at is None:
             errors["occurred_at"] = [_("Please give a date and time with time zone, e.g. 2025-03-05T14:30:00+01:00.")]
     employer = db.session.get(Employer, data["employer_id"]) if data.get("employer_id") else None
-    if data.get("employer_id") and employer is None:
+    if employer is None and "employer_id" not in errors:  # also id 0, which no employer has
         errors["employer_id"] = [_("There is no such employer.")]
     contact = db.session.get(Contact, data["contact_id"]) if data.get("contact_id") else None
     if data.get("contact_id") and contact is None:
