@@ -105,7 +105,8 @@ def audit_code() -> int:
 def main() -> int:
     dependencies = audit_dependencies()
     code = audit_code()
-    return max(dependencies, code)
+    # A finding (1) outranks "not audited" (2): CI may tolerate 2 where no advisory service is reachable.
+    return 1 if code or dependencies == 1 else dependencies
 
 
 if __name__ == "__main__":
