@@ -337,7 +337,10 @@ class GermanMessages:
                 strings = message.string if isinstance(message.string, list | tuple) else [message.string]
                 for german in strings:
                     german = " ".join(german.split())
-                    if german and german not in seen:
+                    # "%(label)s: %(value)s" would match any text: only messages with words of their own count.
+                    if sum(ch.isalpha() for ch in PLACEHOLDER.sub("", german)) < 3:
+                        continue
+                    if german not in seen:
                         seen.add(german)
                         self.patterns.append((self._prefix(german), self._compile(german)))
         self.patterns.sort(key=lambda item: -len(item[0]))
@@ -392,12 +395,10 @@ def german() -> GermanMessages:
 def rejection_problems(html: str) -> list[str]:
     """What is wrong with a rejected page's messages: none at all, or one that is not German."""
     field_errors = texts_with_class(html, "invalid-feedback")
-    alerts = texts_with_class(html, "alert-danger", "alert-warning")
-    alerts += texts_with_class(html, "alert")
-    leads = texts_with_class(html, "lead")  # the error page's explanation
+    others = texts_with_class(html, "alert") + texts_with_class(html, "lead")  # alerts, the error page's text
     problems = [f"not German: {message[:200]!r}" for message in field_errors if not german().is_german(message)]
-    if not (field_errors or alerts or leads):
-        problems.append("no message on the page")
+    if not any(german().is_german(message) for message in field_errors + others):
+        problems.append(f"no German message on the page (found {[m[:100] for m in field_errors + others]})")
     return problems
 
 
@@ -452,6 +453,7 @@ def written_strings(diff: dict[str, list[tuple[str, Any, Any]]]) -> Iterator[tup
 
 
 WRITE_STATEMENT = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I)
+WRITE_WORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE|REPLACE|MERGE|TRUNCATE)\b", re.I)
 
 
 @contextmanager
@@ -462,6 +464,8 @@ def written_tables(app: Flask) -> Iterator[set[str]]:
     def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
         if match := WRITE_STATEMENT.match(statement):
             tables.add(match.group(1))
+        elif WRITE_WORD.search(statement):
+            tables.add("?")  # some other writing statement: count it as a write to anything
 
     with app.app_context():
         engine = db.engine
@@ -470,6 +474,27 @@ def written_tables(app: Flask) -> Iterator[set[str]]:
         yield tables
     finally:
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+class DataWatch:
+    """The committed data as last read; it is read again only after a request ran writing SQL (cheap)."""
+
+    def __init__(self, app: Flask, exclude: frozenset[str] = ATTEMPT_TABLES) -> None:
+        self.app = app
+        self.exclude = exclude
+        self.current = snapshot(exclude)
+        self.diff: dict[str, list[tuple[str, Any, Any]]] = {}
+
+    @contextmanager
+    def watch(self) -> Iterator["DataWatch"]:
+        """Run a request inside; afterwards `diff` holds what it changed."""
+        with written_tables(self.app) as written:
+            yield self
+        self.diff = {}
+        if written - self.exclude:
+            after = snapshot(self.exclude)
+            self.diff = changes(self.current, after)
+            self.current = after
 
 
 # --- server errors ----------------------------------------------------------------------------------
@@ -610,6 +635,7 @@ class World:
     ids: dict[str, int | str]
     admin_email: str
     other_email: str
+    two_factor: tuple[str, list[str]] | None = None  # a user with two-factor login and its recovery codes
 
 
 def enrol_two_factor_user() -> tuple[str, list[str]]:

@@ -12,7 +12,8 @@ LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English")]
 class LoginForm(BaseForm):
     email = EmailField(
         _l("E-mail address"),
-        validators=[DataRequired(_l("Please enter your e-mail address."))],
+        # No address is longer (users.email, login_attempts.email are VARCHAR(254); PostgreSQL refuses more).
+        validators=[DataRequired(_l("Please enter your e-mail address.")), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
