@@ -25,6 +25,18 @@ class BaseForm(FlaskForm):
             filters.append(clean_text)
             return unbound_field.bind(form=form, filters=filters, **options)
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Refuse whole numbers beyond a database integer before the validators see them.
+
+        Such a number would fail in the database, and WTForms' NumberRange cannot even compare one
+        with 310 digits (math.isnan() overflows): both were a 500.
+        """
+        for field in self:
+            if isinstance(field.data, int) and not isinstance(field.data, bool) and abs(field.data) > MAX_ID:
+                field.data = None
+                field.process_errors.append(_l("This number is out of range."))
+        return super().validate(extra_validators)
+
     @property
     def all_errors(self) -> dict[str, list[str]]:
         return self.errors

@@ -363,6 +363,11 @@ class GermanMessages:
         text = " ".join(text.split())
         return self._consume(text, depth=0)
 
+    def contains_german(self, text: str) -> bool:
+        """True when `text` holds a German catalogue message of some length (an alert with more around it)."""
+        text = " ".join(text.split())
+        return any(len(prefix) >= 12 and prefix in text and pattern.search(text) for prefix, pattern in self.patterns)
+
     def _consume(self, text: str, depth: int) -> bool:
         if not text:
             return True
@@ -397,7 +402,9 @@ def rejection_problems(html: str) -> list[str]:
     field_errors = texts_with_class(html, "invalid-feedback")
     others = texts_with_class(html, "alert") + texts_with_class(html, "lead")  # alerts, the error page's text
     problems = [f"not German: {message[:200]!r}" for message in field_errors if not german().is_german(message)]
-    if not any(german().is_german(message) for message in field_errors + others):
+    if not any(german().is_german(message) for message in field_errors) and not any(
+        german().contains_german(message) for message in others
+    ):
         problems.append(f"no German message on the page (found {[m[:100] for m in field_errors + others]})")
     return problems
 

@@ -69,6 +69,7 @@ def create_user(
 
 # zxcvbn's guess-count score: 3 means "safely unguessable" (about 10^8 guesses and more).
 PASSWORD_MIN_SCORE = 3
+ZXCVBN_MAX_LENGTH = 72  # zxcvbn raises ValueError beyond this
 
 
 def check_password_policy(password: str, *, user_inputs: tuple[str | None, ...] = (), field: str = "password") -> None:
@@ -79,9 +80,9 @@ def check_password_policy(password: str, *, user_inputs: tuple[str | None, ...] 
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         raise AccountError(_l("The password must be at least %(minimum)d characters long.", minimum=minimum), field)
-    # zxcvbn's cost grows with the length; the first 100 characters decide.
+    # zxcvbn's cost grows with the length and it refuses more than 72 characters: the first 72 decide.
     words = [part for value in user_inputs if value for part in re.split(r"[\s@._-]+", value) if part]
-    if zxcvbn(password[:100], user_inputs=words)["score"] < PASSWORD_MIN_SCORE:
+    if zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=words)["score"] < PASSWORD_MIN_SCORE:
         raise AccountError(
             _l(
                 "This password is too easy to guess (a common password, a name or a keyboard pattern). "

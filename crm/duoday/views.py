@@ -144,7 +144,8 @@ def event(event_id: int):
     participations = participations_for_event(event.id)
     query = request.args.get("q", "").strip()
     matches = []
-    if query and len(query) >= 2:
+    # At most a name's length: longer cannot match, and SQLite refuses LIKE patterns over 50 000 bytes.
+    if 2 <= len(query) <= Employer.name.type.length:
         matches = db.session.scalars(
             select(Employer)
             .where(Employer.name.icontains(query, autoescape=True), Employer.archived_at.is_(None))

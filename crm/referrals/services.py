@@ -300,11 +300,14 @@ def referrals_of(*, employer_id: int | None = None, partner_id: int | None = Non
 
 # --- finding employers by name (referrer picker) -----------------------------------------------
 
+NAME_MAX_LENGTH = Employer.name.type.length
+
 
 def find_employers_by_name(text: str, *, exclude_id: int | None = None, limit: int = 10) -> list[Employer]:
     """Employers whose name contains `text` (case-insensitive), exact matches first."""
     text = " ".join((text or "").split())
-    if not text:
+    # No name is longer than its column; and SQLite refuses LIKE patterns over 50 000 bytes (a 500).
+    if not text or len(text) > NAME_MAX_LENGTH:
         return []
     pattern = f"%{text.lower()}%"
     query = (

@@ -37,7 +37,7 @@ class GermanIntegerField(IntegerField):
             self.data = None
             return
         text = valuelist[0].strip().replace(".", "")  # "1.200" as Germans write a thousand
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):  # "²" is a digit to isdigit(), not to int()
             self.data = None
             raise ValueError(_l("Please enter a whole number, e.g. 420."))
         self.data = int(text)
