@@ -167,7 +167,9 @@ REGRESSIONS: dict[str, list[dict]] = {
     # 400 digits: WTForms' NumberRange calls math.isnan(), which cannot make a float of it (OverflowError).
     "/placements/new": [{"subsidy_percent": "9" * 400, "start_date": "2026-01-01", "placement_type": "trial"}],
     # "²" passed str.isdigit() and int() failed with an English message on the page; 400 digits overflowed.
-    "/reports/quota/settings": [{"workforce_size": "²"}, {"outside_count": "9" * 400}],
+    "/reports/quota/settings": [{"workforce_size": "²"}, {"outside_count": "9" * 400}, {"goal_year": "9" * 5001}],
+    # Blanks passed InputRequired, the time field made None of them and the view failed on it.
+    "/followups/settings": [{"digest_enabled": "y", "digest_time": " "}],
     # A search text over 50 000 bytes: SQLite refuses the LIKE pattern (OperationalError, a 500).
     "/employers/<int:employer_id>/referrals/new": [{"referrer_name": "x" * 60_000}],
 }

@@ -219,6 +219,7 @@ class DigestSettingsForm(BaseForm):
     digest_enabled = BooleanField(_l("Send me the follow-up e-mail on working days"))
     digest_time = LocalTimeField(
         _l("Time"),
-        validators=[InputRequired(_l("Please enter a time, e.g. 07:30."))],
+        # DataRequired, not InputRequired: a blank " " is input, but no time (the view then failed on None).
+        validators=[DataRequired(_l("Please enter a time, e.g. 07:30."))],
         description=_l("German time (Europe/Berlin). Nothing due, no e-mail."),
     )

@@ -9,7 +9,7 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from crm.forms import BaseForm, int_or_none
+from crm.forms import MAX_ID, BaseForm, int_or_none
 from crm.reports.queries import Period
 
 MAX_SPAN_DAYS = 3660  # ten years: the charts stay readable and the month list bounded
@@ -40,6 +40,9 @@ class GermanIntegerField(IntegerField):
         if not (text.isascii() and text.isdigit()):  # "²" is a digit to isdigit(), not to int()
             self.data = None
             raise ValueError(_l("Please enter a whole number, e.g. 420."))
+        if len(text.lstrip("0")) > len(str(MAX_ID)):  # int() refuses 4300 digits, with an English message
+            self.data = None
+            raise ValueError(_l("This number is out of range."))
         self.data = int(text)
 
 
