@@ -160,9 +160,6 @@ class HtmlForm:
     enctype: str = ""
     method: str = "get"
 
-    def field_names(self) -> set[str]:
-        return {f.name for f in self.fields}
-
 
 class FormParser(HTMLParser):
     """Collect every <form> with its fields, also controls tied to it by form="id"."""
@@ -172,11 +169,12 @@ class FormParser(HTMLParser):
         self.page_path = page_path
         self.forms: list[HtmlForm] = []
         self.by_id: dict[str, HtmlForm] = {}
-        self.orphans: list[tuple[str, FormField | tuple[str, str]]] = []
         self.current: HtmlForm | None = None
         self.select: FormField | None = None
         self.select_target: HtmlForm | None = None
         self.textarea: FormField | None = None
+        self.option: tuple[str | None, bool] | None = None  # value attribute and "selected" of the open <option>
+        self.option_text = ""
 
     def _target(self, attrs: dict[str, str | None]) -> HtmlForm | None:
         owner = attrs.get("form")
@@ -204,8 +202,8 @@ class FormParser(HTMLParser):
             self.forms.append(form)
             self.current = form
             return
-        if tag in ("input", "button", "select", "textarea") and "disabled" in attrs and tag != "button":
-            return
+        if tag in ("input", "select", "textarea") and "disabled" in attrs:
+            return  # a browser does not send it
         target = self._target(attrs)
         name = attrs.get("name")
         if tag == "input" and target is not None and name:
@@ -228,10 +226,9 @@ class FormParser(HTMLParser):
             self.select = FormField(name, "select-multiple" if "multiple" in attrs else "select")
             self.select_target = target
         elif tag == "option" and self.select is not None:
-            value = attrs.get("value")
-            self._option_value = value
-            self._option_text = ""
-            self._option_selected = "selected" in attrs
+            self._end_option()  # </option> may be left out
+            self.option = (attrs.get("value"), "selected" in attrs)
+            self.option_text = ""
         elif tag == "textarea" and target is not None and name:
             self.textarea = FormField(name, "textarea")
             target.fields.append(self.textarea)
@@ -239,19 +236,16 @@ class FormParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.textarea is not None:
             self.textarea.value += data
-        elif self.select is not None and getattr(self, "_option_text", None) is not None:
-            self._option_text += data
+        elif self.option is not None:
+            self.option_text += data
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self.current = None
-        elif tag == "option" and self.select is not None and getattr(self, "_option_text", None) is not None:
-            value = self._option_value if self._option_value is not None else self._option_text.strip()
-            self.select.options.append(value)
-            if self._option_selected and not self.select.value:
-                self.select.value = value
-            self._option_text = None
+        elif tag == "option":
+            self._end_option()
         elif tag == "select" and self.select is not None:
+            self._end_option()
             if not self.select.value and self.select.options and self.select.kind == "select":
                 self.select.value = self.select.options[0]
             self.select_target.fields.append(self.select)
@@ -259,6 +253,16 @@ class FormParser(HTMLParser):
         elif tag == "textarea" and self.textarea is not None:
             self.textarea.value = self.textarea.value.removeprefix("\n")
             self.textarea = None
+
+    def _end_option(self) -> None:
+        if self.select is None or self.option is None:
+            return
+        value, selected = self.option
+        value = value if value is not None else self.option_text.strip()
+        self.select.options.append(value)
+        if selected and not self.select.value:
+            self.select.value = value
+        self.option = None
 
 
 def html_forms(html: str, page_path: str, method: str) -> list[HtmlForm]:

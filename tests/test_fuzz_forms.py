@@ -7,9 +7,14 @@ hypothesis posts the form with some fields replaced by hostile values (tests/hos
 valid CSRF token. After each example:
 
 - the status is below 500 (the traceback is shown when not);
-- a rejected request (4xx) shows a German message and changed no row of any table;
+- a rejected request (4xx) shows a German message and changed no row of any table (failed logins are
+  recorded on purpose, see hostile.ATTEMPT_TABLES);
 - an accepted one stored no NUL byte, stored a text typed into a field named like a column exactly as
   typed (trimmed), redirects only inside the app, and the next page and the form render again.
+
+The forms of one blueprint share a world (one test per blueprint); what the fuzzing found is replayed
+from REGRESSIONS on every run, and one more test types hostile text into every free-text field and then
+opens every page and download of the app.
 """
 
 import io
