@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint audit translations translations-extract translations-update translations-compile bench clean
+.PHONY: run test lint audit load drills translations translations-extract translations-update translations-compile bench clean
 
 # venv's bundled setuptools (65.5 on Python 3.11) has published advisories; nothing here needs the old one.
 $(BIN)/python:
@@ -43,6 +43,14 @@ translations-compile: $(VENV)/.installed-app
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Load test (50 staff for 60 s against gunicorn on PostgreSQL and on SQLite) and fault drills (worker and
+# scheduler killed, PostgreSQL restarted, backup under load). Each uses its own throwaway database and server.
+load: $(VENV)/.installed-test
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+drills: $(VENV)/.installed-test
+	$(BIN)/python -m bench.drills $(DRILLS_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -7,3 +7,7 @@ and calendar-feed links replaced by *** (crm.access_log).
 # The access log goes to standard output (the service manager's journal); gunicorn writes none by default.
 accesslog = "-"
 logger_class = "crm.access_log.GunicornLogger"
+
+# gunicorn kills a worker that has not answered for 30 s by default. Committing the largest import (10,000 rows,
+# one transaction) takes about 40 s on PostgreSQL (bench/imports.py); killed, it would roll back and show an error.
+timeout = 120

@@ -1,9 +1,13 @@
 """German error pages; no stack trace ever reaches a user, the log has it with the request id."""
 
+from contextlib import suppress
+
 from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from crm.access_log import mask_secrets
@@ -19,7 +23,16 @@ MESSAGES = {
     405: (_l("Not allowed"), _l("This action is not available here.")),
     413: (_l("File too large"), _l("The file is larger than allowed.")),
     500: (_l("Something went wrong"), _l("An unexpected error happened. It was logged; please try again later.")),
+    503: (
+        _l("Briefly unavailable"),
+        _l(
+            "The database cannot be reached at the moment (for example during maintenance). "
+            "Nothing was saved by this request. Please try again in a minute; going back in the browser keeps what you typed."
+        ),
+    ),
 }
+# Seconds a client is asked to wait after a 503 (a database restart or failover takes a few seconds).
+RETRY_AFTER_SECONDS = 30
 
 
 def render_error(code: int, detail: str | None = None):
@@ -42,6 +55,33 @@ def register(app: Flask) -> None:
         if request.headers.get("HX-Request") and error.code in (401, 403):
             return _("Access denied"), error.code
         return render_error(error.code or 500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: OperationalError | InterfaceError):
+        """The database is down, restarting or locked: a temporary condition, so 503 and "try again", not 500.
+
+        pool_pre_ping replaces dead connections on the next request; this covers the seconds in between.
+        """
+        with suppress(SQLAlchemyError):
+            db.session.rollback()
+        app.logger.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            mask_secrets(request.path),
+            type(error.orig).__name__ if error.orig is not None else type(error).__name__,
+        )
+        # The page must not need the database itself: loading the signed-in user would fail again.
+        g._login_user = AnonymousUserMixin()
+        if request.path.startswith("/api/"):
+            from crm.api.views import problem_response
+
+            response = problem_response(503, str(MESSAGES[503][1]))
+        else:
+            html, _code = render_error(503)
+            response = app.make_response((html, 503))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
