@@ -8,6 +8,17 @@ from flask_wtf import FlaskForm
 from wtforms import Field, Form
 from wtforms.validators import Email, ValidationError
 
+from crm.domain import DomainError
+
+
+def show_error(form: Form, error: DomainError, default_field: str | None = None) -> None:
+    """Show a service's error at the form field it names; else at `default_field`, else above the form."""
+    name = error.field if error.field and error.field in form else default_field
+    if name is None:
+        form.form_errors.append(str(error.message))
+    else:
+        form[name].errors = [*form[name].errors, str(error.message)]
+
 
 def clean_text(value: Any) -> Any:
     """Strip surrounding blanks and NUL bytes (PostgreSQL rejects NUL in text)."""

@@ -11,6 +11,7 @@ from crm.activities.models import Activity, ActivityKind
 from crm.auth.models import User
 from crm.contacts.models import Contact
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.employers.models import Employer
 from crm.extensions import db
 
@@ -23,13 +24,8 @@ FUTURE_TOLERANCE = timedelta(days=1)
 AFTER_LOG_HOOKS: list[Callable[..., None]] = []
 
 
-class ActivityError(Exception):
+class ActivityError(DomainError):
     """A rule stopped the change; `field` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def log_activity(

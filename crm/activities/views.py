@@ -26,20 +26,13 @@ from crm.contacts.services import current_contacts
 from crm.contacts.views import employer_page_url
 from crm.employers.models import Employer
 from crm.extensions import db
-from crm.forms import form_status, int_or_none
+from crm.forms import form_status, int_or_none, show_error
 from crm.panels import Panel, register_panel
 from crm.security import ADMINS, LOGGERS, is_safe_next, roles_required, safe_next, user_can
 from crm.timeline import TimelinePage, employer_timeline, sources
 from crm.ui import wants_fragment
 
 TIMELINE_PER_PAGE = 20
-
-
-def _attach_error(form: ActivityForm, error: ActivityError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _chosen_contact(form: ActivityForm, offered: list[Contact]) -> Contact | None:
@@ -78,7 +71,7 @@ def new(employer_id: int):
                 hook(activity=activity, form=form)
         except ActivityError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            show_error(form, error)
         else:
             warnings = contact_warnings(employer, activity.kind, contact)
             db.session.commit()
@@ -149,7 +142,7 @@ def edit(activity_id: int):
             )
         except ActivityError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The activity “%(subject)s” has been saved.", subject=activity.subject), "success")

@@ -11,7 +11,7 @@ from crm.auth.models import Role, User
 from crm.auth.services import AccountError, change_role, create_user, set_user_active
 from crm.auth.two_factor import clear_two_factor
 from crm.extensions import db
-from crm.forms import BaseForm, form_status
+from crm.forms import BaseForm, form_status, show_error
 from crm.security import ADMINS, roles_required
 from crm.security_events.models import SecurityEventKind
 from crm.security_events.services import record_security_event
@@ -44,7 +44,7 @@ def create_user_view():
                 site_id=form.site_id.data,
             )
         except AccountError as error:
-            getattr(form, error.field or "email").errors.append(error.message)
+            show_error(form, error, default_field="email")
         else:
             record_security_event(
                 kind=SecurityEventKind.USER_CREATED, user=current_user, target_user=user, detail=f"role: {user.role}"

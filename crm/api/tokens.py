@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from crm.api.models import ApiToken, TokenScope
 from crm.auth.models import User
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.extensions import db
 
 TOKEN_PREFIX = "crm_"  # noqa: S105  # nosec B105  # a public marker in front of every token, not a secret
@@ -19,11 +20,8 @@ MAX_TOKENS_PER_USER = 20
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
-class TokenError(Exception):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class TokenError(DomainError):
+    """An API token that cannot be created as asked."""
 
 
 def hash_token(token: str) -> str:

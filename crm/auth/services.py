@@ -13,16 +13,12 @@ from zxcvbn import zxcvbn
 
 from crm.auth.models import LoginAttempt, Role, User, new_session_token
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.extensions import db
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     """A domain error with a field name, turned into a form message by the view."""
-
-    def __init__(self, message: object, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 # A fixed hash so that a login for an unknown e-mail costs as much time as one for a known one.

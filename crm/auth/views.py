@@ -44,7 +44,7 @@ from crm.auth.two_factor import (
     remaining_recovery_codes,
 )
 from crm.extensions import db
-from crm.forms import form_status
+from crm.forms import form_status, show_error
 from crm.security import LOGIN_TIME_KEY, safe_next
 from crm.security_events.models import SecurityEventKind
 from crm.security_events.services import record_security_event
@@ -271,7 +271,7 @@ def change_password_view():
                 new_password=password_form.new_password.data,
             )
         except AccountError as error:
-            getattr(password_form, error.field or "new_password").errors.append(error.message)
+            show_error(password_form, error, default_field="new_password")
         else:
             record_security_event(kind=SecurityEventKind.PASSWORD_CHANGED, user=current_user, detail="profile")
             db.session.commit()
@@ -350,7 +350,7 @@ def two_factor_disable():
                 user=user, password=form.password.data, code=form.code.data, address=_client_address()
             )
         except AccountError as error:
-            getattr(form, error.field or "code").errors.append(error.message)
+            show_error(form, error, default_field="code")
             if error.field == "code":
                 record_security_event(kind=SecurityEventKind.TWO_FACTOR_FAILED, user=user, detail="turning off")
             db.session.commit()  # the failure counts toward the login throttling

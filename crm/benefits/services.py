@@ -11,17 +11,15 @@ from crm.auth.models import User
 from crm.benefits.calc import RATE_KEYS
 from crm.benefits.models import LegalFact
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.extensions import db
 
 OFFSET_KEY = "workshop_order_offset_percent"
 BFA_KEY = "bfa_max_percent"
 
 
-class LegalFactError(Exception):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class LegalFactError(DomainError):
+    """A legal fact (levy rate, allowance) that cannot be saved as entered."""
 
 
 def facts_in_force(on: date) -> dict[str, LegalFact]:

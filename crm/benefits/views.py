@@ -25,7 +25,7 @@ from crm.benefits.services import (
 )
 from crm.employers.models import Employer
 from crm.extensions import db
-from crm.forms import form_status, int_or_none
+from crm.forms import form_status, int_or_none, show_error
 from crm.objections.services import BERLIN
 from crm.panels import Panel, register_panel
 from crm.security import ADMINS, roles_required
@@ -155,10 +155,7 @@ def fact_form(fact_id: int | None = None):
             save_fact(fact=fact, data=data, actor=current_user)
         except LegalFactError as error:
             db.session.rollback()
-            if error.field and error.field in form:
-                form[error.field].errors = [*form[error.field].errors, error.message]
-            else:
-                form.form_errors.append(error.message)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("“%(label)s” has been saved.", label=data.label), "success")

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm.contacts.models import Contact
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.employers.models import Employer
 from crm.extensions import db
 
@@ -31,13 +32,8 @@ CONTACT_FIELDS = (
 )
 
 
-class ContactError(Exception):
+class ContactError(DomainError):
     """A contact change the domain does not allow; `field` names the form field to mark."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class StaleContactError(ContactError):

@@ -24,7 +24,7 @@ from crm.contacts.services import (
 from crm.contacts.vcard import contact_vcard, vcard_filename
 from crm.employers.models import Employer
 from crm.extensions import db
-from crm.forms import form_status
+from crm.forms import form_status, show_error
 from crm.panels import Panel, register_panel
 from crm.security import ADMINS, LOGGERS, roles_required, safe_next, user_can
 
@@ -38,13 +38,6 @@ def _back_url(employer_id: int) -> str:
     return safe_next(employer_page_url(employer_id, "panel-contacts"))
 
 
-def _attach_error(form: ContactForm, error: ContactError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.route("/employers/<int:employer_id>/contacts/new", methods=["GET", "POST"])
 @roles_required(*LOGGERS)
 def new(employer_id: int):
@@ -55,7 +48,7 @@ def new(employer_id: int):
             contact = create_contact(employer=employer, **form.contact_data())
         except ContactError as error:
             db.session.rollback()
-            _attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("%(name)s has been added as a contact.", name=contact.full_name), "success")
@@ -84,7 +77,7 @@ def edit(contact_id: int):
         except ContactError as error:
             db.session.rollback()
             contact = db.get_or_404(Contact, contact_id)
-            _attach_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("Changes to %(name)s have been saved.", name=contact.full_name), "success")

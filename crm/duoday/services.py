@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from crm.auth.models import User
 from crm.contacts.models import Contact
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.duoday.models import (
     DuoDayEvent,
     DuoDayInvitation,
@@ -33,13 +34,8 @@ DEADLINE_REMINDER_DAYS = 7
 INVITATION_LEAD_DAYS = 7
 
 
-class DuoDayError(ValueError):
+class DuoDayError(DomainError):
     """A domain error with the form field it belongs to."""
-
-    def __init__(self, message: object, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 # --- events -------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from crm.duoday.services import (
 from crm.employers.models import Employer
 from crm.extensions import db
 from crm.followups.workdays import local_today
-from crm.forms import form_status, int_or_none
+from crm.forms import form_status, int_or_none, show_error
 from crm.panels import Panel, register_panel
 from crm.placements.forms import ConfirmForm
 from crm.security import ADMINS, EDITORS, LOGGERS, roles_required
@@ -43,14 +43,6 @@ from crm.timeline import TimelineEntry, TimelineSource, register_source
 
 INVITE_LIST_LIMIT = 200
 SEARCH_LIMIT = 10
-
-
-def _field_error(form: Any, error: DuoDayError) -> None:
-    target = form[error.field] if error.field and error.field in form else None
-    if target is not None:
-        target.errors = [*target.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
 
 
 def _year_arg() -> int:
@@ -92,7 +84,7 @@ def invite():
             result = invite_hosts(employer_ids=ids, year=year, due_date=form.due_date.data, actor=current_user)
         except DuoDayError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(
@@ -130,7 +122,7 @@ def new_event():
             event = create_event(data=form.to_input())
         except DuoDayError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("%(event)s has been saved.", event=event), "success")
@@ -173,7 +165,7 @@ def edit_event(event_id: int):
         except DuoDayError as error:
             db.session.rollback()
             event = db.get_or_404(DuoDayEvent, event_id)
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("%(event)s has been saved.", event=event), "success")
@@ -220,7 +212,7 @@ def new_participation():
             participation = create_participation(employer=employer, data=form.to_input(), actor=current_user)
         except DuoDayError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The DuoDay participation of %(name)s has been saved.", name=employer.name), "success")
@@ -247,7 +239,7 @@ def edit_participation(participation_id: int):
             update_participation(participation=participation, data=form.to_input(), actor=current_user)
         except DuoDayError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The DuoDay participation of %(name)s has been saved.", name=employer.name), "success")

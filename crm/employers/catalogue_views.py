@@ -10,6 +10,7 @@ from crm.employers.forms import IndustryForm, StageForm
 from crm.employers.models import Industry, Stage, StageKind
 from crm.employers.services import EmployerError
 from crm.extensions import db
+from crm.forms import show_error
 from crm.security import ADMINS, roles_required
 
 
@@ -47,7 +48,7 @@ def stage_form(stage_id: int | None = None):
             )
         except EmployerError as error:
             db.session.rollback()
-            form[error.field or "name"].errors.append(error.message)
+            show_error(form, error, default_field="name")
         else:
             db.session.commit()
             flash(_("The stage “%(name)s” has been saved.", name=saved.name), "success")
@@ -70,7 +71,7 @@ def industries():
             industry = save_industry(industry=None, name=form.name.data, active=True)
         except EmployerError as error:
             db.session.rollback()
-            form[error.field or "name"].errors.append(error.message)
+            show_error(form, error, default_field="name")
         else:
             db.session.commit()
             flash(_("The industry “%(name)s” has been added.", name=industry.name), "success")
@@ -92,7 +93,7 @@ def edit_industry(industry_id: int):
             save_industry(industry=industry, name=form.name.data, active=form.active.data)
         except EmployerError as error:
             db.session.rollback()
-            form[error.field or "name"].errors.append(error.message)
+            show_error(form, error, default_field="name")
         else:
             db.session.commit()
             flash(_("The industry “%(name)s” has been saved.", name=industry.name), "success")

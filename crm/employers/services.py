@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm.auth.models import User
 from crm.db import unicode_lower, utcnow
+from crm.domain import DomainError
 from crm.employers.models import Employer, EmployerSource, SizeClass, Stage, StageChange, StageKind, Tag
 from crm.employers.normalize import normalize_name
 from crm.extensions import db
@@ -28,13 +29,8 @@ DUPLICATE_STOP_WORDS = frozenset({"und", "der", "die", "das", "fuer", "von", "vo
 TAG_MAX_LENGTH = 60
 
 
-class EmployerError(Exception):
+class EmployerError(DomainError):
     """A domain rule stopped the change; `field` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class StaleEmployerError(EmployerError):

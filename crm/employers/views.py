@@ -40,7 +40,7 @@ from crm.employers.services import (
     update_employer,
 )
 from crm.extensions import db
-from crm.forms import int_or_none
+from crm.forms import int_or_none, show_error
 from crm.panels import panels_for
 from crm.security import ADMINS, EDITORS, roles_required, safe_next
 from crm.sites.services import list_sites
@@ -308,7 +308,7 @@ def change_stage(employer_id: int):
         except EmployerError as error:
             db.session.rollback()
             employer = _load_employer(employer_id)
-            form[error.field or "stage_id"].errors.append(error.message)
+            show_error(form, error, default_field="stage_id")
         else:
             db.session.commit()
             if change is None:

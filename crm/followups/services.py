@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from crm.auth.models import Role, User
 from crm.contacts.models import Contact
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.employers.models import Employer, Stage
 from crm.extensions import db
 from crm.followups.models import FollowUp, FollowUpSnooze, FollowUpStatus, Priority, RepeatUnit
@@ -27,13 +28,8 @@ MAX_REPEAT = {RepeatUnit.DAYS: 730, RepeatUnit.WEEKS: 104, RepeatUnit.MONTHS: 24
 MAX_YEARS_AHEAD = 5
 
 
-class FollowUpError(ValueError):
+class FollowUpError(DomainError):
     """A domain error with the form field it belongs to."""
-
-    def __init__(self, message: object, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 # --- dates -------------------------------------------------------------------------------------

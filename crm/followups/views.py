@@ -63,7 +63,7 @@ from crm.followups.services import (
     update_followup,
 )
 from crm.followups.workdays import local_today
-from crm.forms import form_status, int_or_none
+from crm.forms import form_status, int_or_none, show_error
 from crm.list_export import export_urls, list_export_response
 from crm.security import ADMINS, EDITORS, LOGGERS, roles_required, safe_next
 from crm.sites.services import list_sites
@@ -288,12 +288,8 @@ def _choose(form: FollowUpForm, employer: Employer) -> tuple[User | None, Contac
 
 
 def _attach(form: Any, error: FollowUpError, *, fallback: str = "due_date") -> None:
-    name = error.field if error.field in form else None
-    if name is None and error.field in ("employer", "status"):
-        form.form_errors.append(str(error.message))
-        return
-    field = form[name or fallback]
-    field.errors = [*field.errors, str(error.message)]
+    # A rule about the employer or the status concerns the whole form; any other belongs next to a date.
+    show_error(form, error, default_field=None if error.field in ("employer", "status") else fallback)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -25,6 +25,7 @@ from crm.audit.services import current_actor_id
 from crm.auth.models import User
 from crm.contacts.models import Contact
 from crm.db import unicode_lower, utcnow
+from crm.domain import DomainError
 from crm.extensions import db
 from crm.mail import OutboxMessage
 from crm.referencing import referencing_columns
@@ -36,10 +37,8 @@ PERSONAL_FIELDS = ("salutation", "title", "first_name", "function", "phone", "mo
 DEFAULT_REVIEW_YEARS = 3
 
 
-class GdprError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class GdprError(DomainError):
+    """A data-protection request that cannot be carried out."""
 
 
 def is_erased(contact: Contact) -> bool:

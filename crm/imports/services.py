@@ -24,6 +24,7 @@ from crm.audit.services import current_actor_id
 from crm.auth.models import User
 from crm.contacts.models import Contact
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.employers.models import Employer, Industry, StageChange, Tag, employer_tags
 from crm.employers.normalize import normalize_name
 from crm.employers.services import (
@@ -53,13 +54,8 @@ COMMON_PREFIX_SHARE = 50
 COMMON_PREFIX_MIN = 200
 
 
-class ImportFailed(Exception):
+class ImportFailed(DomainError):
     """The import cannot go on; the message is for the user. `field` names a form field, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class Decision:

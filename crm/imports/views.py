@@ -8,6 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from crm.db import utcnow
 from crm.extensions import db
+from crm.forms import show_error
 from crm.imports import bp
 from crm.imports.exports import contact_export_header, contact_export_rows
 from crm.imports.fields import FIELDS, as_text, guess_mapping
@@ -108,8 +109,7 @@ def mapping(import_id: int):
             preview_import(run=run, mapping=chosen)
         except ImportFailed as error:
             db.session.rollback()
-            target = form._fields.get(error.field or "")
-            (target.errors if target is not None else form.form_errors).append(error.message)
+            show_error(form, error)
         else:
             db.session.commit()
             return redirect(url_for("imports.preview", import_id=run.id))

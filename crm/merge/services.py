@@ -18,6 +18,7 @@ from crm.audit.services import current_actor_id
 from crm.auth.models import User
 from crm.contacts.models import Contact
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.employers.models import Employer, employer_tags
 from crm.employers.normalize import normalize_name
 from crm.employers.services import EmployerInput, archive_employer, move_employer_to_stage
@@ -30,10 +31,8 @@ MERGE_FIELDS = tuple(name for name in EmployerInput.COLUMNS) + ("stage_id",)
 SKIP_TABLES = frozenset({"employer_search", "employer_tags"})
 
 
-class MergeError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class MergeError(DomainError):
+    """Two employers that cannot be merged as chosen."""
 
 
 @dataclass

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from crm.auth.models import User
 from crm.db import unicode_lower, utcnow
+from crm.domain import DomainError
 from crm.employers.models import Employer, Stage
 from crm.extensions import db
 from crm.objections.models import Argument, ArgumentUse, EmployerObjection, Objection, Outcome, RecordStatus
@@ -20,13 +21,8 @@ from crm.objections.models import Argument, ArgumentUse, EmployerObjection, Obje
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-class ObjectionError(Exception):
+class ObjectionError(DomainError):
     """A domain rule stopped the change; `field` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # --- catalogues ---------------------------------------------------------------------------------

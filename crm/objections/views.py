@@ -13,7 +13,7 @@ from sqlalchemy import select
 from crm.activities.services import AFTER_LOG_HOOKS
 from crm.employers.models import Employer, Industry, Stage
 from crm.extensions import db
-from crm.forms import form_status, int_or_none
+from crm.forms import form_status, int_or_none, show_error
 from crm.objections import bp
 from crm.objections.forms import (
     ApproachForm,
@@ -76,13 +76,6 @@ def _back(employer_id: int) -> str:
     return safe_next(employer_page_url(employer_id))
 
 
-def _attach(form, error: ObjectionError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 def _live_employer(employer_id: int) -> Employer:
     employer = db.get_or_404(Employer, employer_id)
     if employer.is_archived:
@@ -126,7 +119,7 @@ def catalogue_entry(kind: str, entry_id: int | None = None):
             )
         except ObjectionError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("“%(name)s” has been saved.", name=form.name.data), "success")
@@ -173,7 +166,7 @@ def new(employer_id: int):
                 )
         except ObjectionError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The objection “%(name)s” has been recorded.", name=objection.name), "success")
@@ -209,7 +202,7 @@ def add_argument(record_id: int):
             )
         except ObjectionError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The argument “%(name)s” has been recorded.", name=argument.name), "success")
@@ -277,7 +270,7 @@ def decline(employer_id: int):
         except ObjectionError as error:
             db.session.rollback()
             employer = db.get_or_404(Employer, employer_id)
-            _attach(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("%(name)s is now in the stage “%(stage)s”.", name=employer.name, stage=stage.name), "success")

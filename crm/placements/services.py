@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from crm.auth.models import User
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.employers.models import Employer, Stage
 from crm.extensions import db
 from crm.followups.workdays import local_today
@@ -39,13 +40,8 @@ PARTICIPANT_REF_RE = re.compile(r"^[0-9A-Za-zÄÖÜäöüß .\-_/]+$")
 LOOKS_LIKE_NAME_RE = re.compile(r"^[A-Za-zÄÖÜäöüß]{3,}[ \-][A-Za-zÄÖÜäöüß]{3,}$")
 
 
-class PlacementError(ValueError):
+class PlacementError(DomainError):
     """A domain error with the form field it belongs to."""
-
-    def __init__(self, message: object, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 def check_participant_ref(value: str | None, *, field: str = "participant_ref", required: bool = True) -> str | None:

@@ -17,7 +17,7 @@ from crm.employers.models import Employer
 from crm.employers.services import EmployerError, move_employer_to_stage
 from crm.extensions import db
 from crm.followups.workdays import local_today
-from crm.forms import form_status, int_or_none
+from crm.forms import form_status, int_or_none, show_error
 from crm.list_export import export_urls, list_export_response
 from crm.panels import Panel, register_panel
 from crm.placements import bp
@@ -58,14 +58,6 @@ def _load(placement_id: int) -> Placement:
     if placement is None:
         abort(404)
     return placement
-
-
-def _field_error(form: Any, error: PlacementError) -> None:
-    target = form[error.field] if error.field and error.field in form else None
-    if target is not None:
-        target.errors = [*target.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
 
 
 def _list_query() -> tuple[Any, str, str, bool]:
@@ -194,7 +186,7 @@ def new():
             )
         except PlacementError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The placement has been recorded."), "success")
@@ -230,7 +222,7 @@ def edit(placement_id: int):
         except PlacementError as error:
             db.session.rollback()
             placement = _load(placement_id)
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The placement has been saved."), "success")
@@ -258,7 +250,7 @@ def phase(placement_id: int):
         except PlacementError as error:
             db.session.rollback()
             placement = _load(placement_id)
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The next phase has been recorded."), "success")
@@ -284,7 +276,7 @@ def end(placement_id: int):
         except PlacementError as error:
             db.session.rollback()
             placement = _load(placement_id)
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The placement has been ended."), "success")

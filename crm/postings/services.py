@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.auth.models import User
 from crm.db import utcnow
+from crm.domain import DomainError
 from crm.employers.models import Employer
 from crm.extensions import db
 from crm.followups.workdays import local_today
@@ -23,13 +24,8 @@ from crm.postings.models import JobPosting, PostingStatus, PostingType
 from crm.sites.models import Site
 
 
-class PostingError(ValueError):
+class PostingError(DomainError):
     """A domain error with the form field it belongs to."""
-
-    def __init__(self, message: object, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 @dataclass

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from crm.employers.models import Employer, Industry
 from crm.extensions import db
-from crm.forms import form_status, int_or_none
+from crm.forms import form_status, int_or_none, show_error
 from crm.list_export import export_urls, list_export_response
 from crm.panels import Panel, register_panel
 from crm.placements.forms import ConfirmForm
@@ -55,14 +55,6 @@ def _load(posting_id: int) -> JobPosting:
     if posting is None:
         abort(404)
     return posting
-
-
-def _field_error(form: Any, error: PostingError) -> None:
-    target = form[error.field] if error.field and error.field in form else None
-    if target is not None:
-        target.errors = [*target.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
 
 
 def _enum_arg(enum_cls: Any, name: str) -> Any:
@@ -169,7 +161,7 @@ def new():
             posting = create_posting(employer=employer, data=form.to_input(), actor=current_user)
         except PostingError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The job posting has been saved."), "success")
@@ -203,7 +195,7 @@ def edit(posting_id: int):
         except PostingError as error:
             db.session.rollback()
             posting = _load(posting_id)
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("The job posting has been saved."), "success")
@@ -232,7 +224,7 @@ def fill(posting_id: int):
         except PostingError as error:
             db.session.rollback()
             posting = _load(posting_id)
-            _field_error(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             message = _("The posting is filled.")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 from crm.auth.models import User
 from crm.contacts.models import Contact
 from crm.db import unicode_lower, utcnow
+from crm.domain import DomainError
 from crm.employers.models import Employer, EmployerSource, Stage
 from crm.extensions import db
 from crm.referrals.models import Partner, PartnerKind, ProviderInvolvement, Referral
@@ -19,13 +20,8 @@ from crm.referrals.models import Partner, PartnerKind, ProviderInvolvement, Refe
 COOPERATION_KEY = "cooperation"
 
 
-class ReferralError(Exception):
+class ReferralError(DomainError):
     """A domain rule stopped the change; `field` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # --- partners -----------------------------------------------------------------------------------

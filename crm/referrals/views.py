@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from crm.contacts.models import Contact
 from crm.employers.models import Employer, Industry
 from crm.extensions import db
-from crm.forms import form_status, int_or_none
+from crm.forms import form_status, int_or_none, show_error
 from crm.objections.services import BERLIN
 from crm.panels import Panel, register_panel
 from crm.referrals import bp
@@ -52,13 +52,6 @@ def employer_page_url(employer_id: int, anchor: str | None = "panel-referrals") 
 
 def _back(employer_id: int) -> str:
     return safe_next(employer_page_url(employer_id))
-
-
-def _attach(form, error: ReferralError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _int_arg(name: str) -> int | None:
@@ -119,7 +112,7 @@ def new():
                     )
                 except (ReferralError, EmployerError) as error:
                     db.session.rollback()
-                    _attach(form, error)
+                    show_error(form, error)
                 else:
                     db.session.commit()
                     flash(_("%(name)s has been created as a recommendation.", name=employer.name), "success")
@@ -173,7 +166,7 @@ def recommended_by(employer_id: int):
                 )
             except ReferralError as error:
                 db.session.rollback()
-                _attach(form, error)
+                show_error(form, error)
             else:
                 db.session.commit()
                 flash(_("The recommendation has been recorded."), "success")
@@ -234,7 +227,7 @@ def providers(employer_id: int):
             add_provider(employer=employer, partner=partner, note=form.note.data, actor=current_user)
         except ReferralError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("%(provider)s has been recorded.", provider=partner.name), "success")
@@ -283,7 +276,7 @@ def partner_form(partner_id: int | None = None):
             )
         except ReferralError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_error(form, error)
         else:
             db.session.commit()
             flash(_("“%(name)s” has been saved.", name=form.name.data), "success")
