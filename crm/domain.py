@@ -9,6 +9,9 @@ class DomainError(Exception):
     message. Each domain has its own subclass so a view catches only what its services raise.
     """
 
+    # True for "someone else saved this record since it was loaded": the API answers 409 instead of 422.
+    conflict = False
+
     def __init__(self, message: object, field: str | None = None) -> None:
         super().__init__(str(message))
         self.message = message

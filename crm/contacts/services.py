@@ -39,6 +39,8 @@ class ContactError(DomainError):
 class StaleContactError(ContactError):
     """Someone else saved the contact after the form was loaded; nothing was written."""
 
+    conflict = True
+
     def __init__(self, contact_id: int) -> None:
         super().__init__(
             _("Someone else has changed this contact in the meantime. Your input has been kept; please check it.")

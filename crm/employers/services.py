@@ -36,6 +36,8 @@ class EmployerError(DomainError):
 class StaleEmployerError(EmployerError):
     """Someone else saved the employer since the form was loaded; the caller must roll back."""
 
+    conflict = True
+
     def __init__(self, employer_id: int) -> None:
         super().__init__(_("Someone else has changed this employer in the meantime."), None)
         self.employer_id = employer_id

@@ -11,6 +11,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from crm.access_log import mask_secrets
+from crm.api.problems import problem_response
 from crm.extensions import db
 
 MESSAGES = {
@@ -74,8 +75,6 @@ def register(app: Flask) -> None:
         # The page must not need the database itself: loading the signed-in user would fail again.
         g._login_user = AnonymousUserMixin()
         if request.path.startswith("/api/"):
-            from crm.api.views import problem_response
-
             response = problem_response(503, str(MESSAGES[503][1]))
         else:
             html, _code = render_error(503)
