@@ -11,8 +11,9 @@ from wtforms.widgets import DateInput, TimeInput
 
 from crm.auth.models import User
 from crm.contacts.models import Contact
+from crm.domain import DomainError
 from crm.followups.models import PRIORITY_LABELS, Priority, RepeatUnit
-from crm.forms import BaseForm, int_or_none
+from crm.forms import BaseForm, int_or_none, show_error
 
 
 def optional_int(value: Any) -> int | None:
@@ -223,3 +224,8 @@ class DigestSettingsForm(BaseForm):
         validators=[DataRequired(_l("Please enter a time, e.g. 07:30."))],
         description=_l("German time (Europe/Berlin). Nothing due, no e-mail."),
     )
+
+
+def show_followup_error(form: Any, error: DomainError, *, fallback: str = "due_date") -> None:
+    """A rule about the employer or the status concerns the whole form; any other belongs next to a date."""
+    show_error(form, error, default_field=None if error.field in ("employer", "status") else fallback)

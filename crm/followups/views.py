@@ -1,71 +1,49 @@
-"""Follow-up pages: my list and the team's, create and edit, done / snooze / cancel (htmx and plain POST),
-bulk creation for a filtered employer list, reassignment, reminder settings and the calendar feed."""
+"""Follow-up pages: my list and the team's, create and edit, done / snooze / cancel (htmx and plain POST).
+
+Bulk creation and reassignment are in bulk_views, reminder settings and the calendar feed in settings_views."""
 
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_date, ngettext
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.datastructures import MultiDict
 
 from crm.auth.models import Role, User
 from crm.contacts.models import Contact
-from crm.employers.models import Employer, Stage
+from crm.employers.models import Employer
 from crm.extensions import db
 from crm.followups import bp, integration
-from crm.followups.forms import (
-    BulkFollowUpForm,
-    CancelForm,
-    CompleteForm,
-    DigestSettingsForm,
-    FollowUpForm,
-    ReassignForm,
-    SnoozeForm,
-)
-from crm.followups.ical import (
-    build_feed,
-    feed_followups,
-    get_or_create_settings,
-    regenerate_calendar_key,
-    revoke_calendar_key,
-    settings_for_token,
-    token_for,
-)
-from crm.followups.models import DEFAULT_DIGEST_TIME, FollowUp, ReminderSettings
+from crm.followups.forms import CancelForm, CompleteForm, FollowUpForm, SnoozeForm, show_followup_error
+from crm.followups.models import FollowUp
 from crm.followups.services import (
     GROUP_KEYS,
     GROUP_LABELS,
     Completion,
     FollowUpError,
     assignable_users,
-    bulk_schedule_followups,
     cadence_date,
     cancel_followup,
     complete_followup,
     count_orphaned_followups,
-    deactivated_users_with_open_followups,
     default_assignee,
     due_for_contact_page,
     followup_overview,
-    orphaned_followups,
     overview_query,
-    reassign_followups,
     schedule_followup,
     snooze_followup,
     snooze_target,
     update_followup,
 )
 from crm.followups.workdays import local_today
-from crm.forms import form_status, int_or_none, show_error
+from crm.forms import form_status, int_or_none
 from crm.list_export import export_urls, list_export_response
-from crm.security import ADMINS, EDITORS, LOGGERS, roles_required, safe_next
+from crm.security import ADMINS, LOGGERS, roles_required, safe_next
 from crm.sites.services import list_sites
 from crm.ui import wants_fragment
 
@@ -75,20 +53,6 @@ GROUP_LIMIT = 50
 TEAM_GROUP_LIMIT = 20  # the team view is an overview; filter by person or open one group for more
 SHOW_ALL_PER_PAGE = 100
 CONTACT_LIMIT = 25
-BULK_LIMIT = 1000
-# The employer list's filter arguments that the bulk action carries along.
-BULK_FILTER_ARGS = (
-    "q",
-    "stage",
-    "owner",
-    "site",
-    "district",
-    "industry",
-    "source",
-    "tag",
-    "no_contact_days",
-    "archived",
-)
 
 
 def _int_arg(name: str) -> int | None:
@@ -287,11 +251,6 @@ def _choose(form: FollowUpForm, employer: Employer) -> tuple[User | None, Contac
     return assignee, contact
 
 
-def _attach(form: Any, error: FollowUpError, *, fallback: str = "due_date") -> None:
-    # A rule about the employer or the status concerns the whole form; any other belongs next to a date.
-    show_error(form, error, default_field=None if error.field in ("employer", "status") else fallback)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*LOGGERS)
 def create():
@@ -341,7 +300,7 @@ def create():
             )
         except FollowUpError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_followup_error(form, error)
         else:
             db.session.commit()
             flash(
@@ -416,7 +375,7 @@ def edit(followup_id: int):
             db.session.commit()
         except FollowUpError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_followup_error(form, error)
         except StaleDataError:
             db.session.rollback()
             form.form_errors.append(
@@ -559,267 +518,8 @@ def _example() -> str:
     return (local_today() + timedelta(days=7)).strftime("%d.%m.%Y")
 
 
-# --- bulk creation for a filtered employer list -------------------------------------------------------
-
-
-def _bulk_filter_args() -> MultiDict:
-    source = request.form if request.method == "POST" else request.args
-    return MultiDict([(key, value) for key in BULK_FILTER_ARGS for value in source.getlist(key) if value != ""])
-
-
-def _bulk_employers_query(args: MultiDict):
-    """The employer list's own filter form and conditions, so "these employers" means the same rows."""
-    from crm.employers.list_views import EmployerFilterForm
-    from crm.employers.listing import filtered_ids_condition
-
-    form = EmployerFilterForm(formdata=args)
-    form.load_choices(can_see_archived=current_user.role == Role.ADMIN, can_sort_by_followup=True)
-    form.validate()
-    filters = form.to_filters(user=current_user)
-    return form, select(Employer).where(*filtered_ids_condition(filters))
-
-
-def _bulk_counts(query, due_date: date) -> tuple[int, int]:
-    """All listed employers, and those that get no follow-up: do-not-contact, or "not before" after the due date."""
-    ids = query.with_only_columns(Employer.id).order_by(None).subquery()
-    total = db.session.scalar(select(func.count()).select_from(ids))
-    blocked = db.session.scalar(
-        select(func.count())
-        .select_from(Employer)
-        .join(Stage, Stage.id == Employer.stage_id)
-        .where(
-            Employer.id.in_(select(ids.c.id)),
-            or_(Stage.blocks_contact.is_(True), Employer.do_not_approach_before > due_date),
-        )
-    )
-    return total, blocked
-
-
-@bp.route("/bulk", methods=["GET", "POST"])
-@roles_required(*EDITORS)
-def bulk():
-    """Step 1: the form (with the count); step 2: confirm the count; step 3: create, if the count still holds."""
-    args = _bulk_filter_args()
-    filter_form, query = _bulk_employers_query(args)
-    users = assignable_users()
-    step = request.form.get("step") if request.method == "POST" else None
-    if step in ("confirm", "create"):
-        form = BulkFollowUpForm()
-    else:
-        # Arriving from the employer list (GET, or its POST button): an empty form with the count.
-        step = "form"
-        form = BulkFollowUpForm(formdata=None, data={"due_date": local_today() + timedelta(days=7)})
-    form.set_choices(users)
-    due_date = form.due_date.data if isinstance(form.due_date.data, date) else local_today()
-    total, blocked = _bulk_counts(query, due_date)
-    status = 200
-    changed = False
-    if step in ("confirm", "create"):
-        if not form.validate():
-            step, status = "form", 422
-        elif total - blocked > BULK_LIMIT:
-            form.form_errors.append(
-                _("Please narrow the list down: at most %(limit)d follow-ups at once.", limit=BULK_LIMIT)
-            )
-            step, status = "form", 422
-        elif total - blocked == 0:
-            form.form_errors.append(_("No employer in this list can get a follow-up."))
-            step, status = "form", 422
-        elif step == "create":
-            if form.confirmed_count.data != str(total - blocked):
-                step, changed = "confirm", True
-            else:
-                assignee = next((u for u in users if u.id == form.assigned_to_id.data), None)
-                employers = db.session.scalars(query.options(joinedload(Employer.owner))).unique().all()
-                try:
-                    result = bulk_schedule_followups(
-                        employers=employers,
-                        title=form.title.data,
-                        due_date=form.due_date.data,
-                        created_by=current_user,
-                        assigned_to=assignee,
-                        note=form.note.data,
-                        priority=form.priority_value,
-                    )
-                except FollowUpError as error:
-                    db.session.rollback()
-                    _attach(form, error)
-                    step, status = "form", 422
-                else:
-                    db.session.commit()
-                    flash(
-                        ngettext(
-                            "%(num)d follow-up has been scheduled.",
-                            "%(num)d follow-ups have been scheduled.",
-                            len(result.created),
-                        ),
-                        "success",
-                    )
-                    return redirect(_bulk_return_url(args))
-    return render_template(
-        "followups/bulk.html",
-        form=form,
-        step=step,
-        filter_args=args,
-        filter_form=filter_form,
-        total=total,
-        blocked=blocked,
-        count=total - blocked,
-        changed=changed,
-        back_url=_bulk_return_url(args),
-    ), status
-
-
-def _bulk_return_url(args: MultiDict) -> str:
-    query = urlencode(list(args.items(multi=True)))
-    return url_for("employers.index") + (f"?{query}" if query else "")
-
-
-# --- deactivated users' follow-ups -------------------------------------------------------------------
-
-
-@bp.route("/reassign", methods=["GET", "POST"])
-@roles_required(*ADMINS)
-def reassign():
-    users = assignable_users()
-    form = ReassignForm()
-    form.set_choices(users)
-    if form.validate_on_submit():
-        source_id = form.from_user_id.data or ""
-        source = db.session.get(User, number) if (number := int_or_none(source_id)) else None
-        if source is None:
-            abort(404)
-        target = next((u for u in users if u.id == form.to_user_id.data), None)
-        followups = orphaned_followups([source.id])
-        try:
-            count = reassign_followups(followups=followups, to_user=target, by=current_user)
-        except FollowUpError as error:
-            db.session.rollback()
-            g.reassign_error = (source.id, str(error.message))
-        else:
-            db.session.commit()
-            flash(
-                ngettext(
-                    "%(num)d follow-up of %(name)s has been reassigned.",
-                    "%(num)d follow-ups of %(name)s have been reassigned.",
-                    count,
-                    name=source.name,
-                ),
-                "success",
-            )
-            return redirect(url_for("followups.reassign"))
-    holders = deactivated_users_with_open_followups()
-    rows = orphaned_followups([user.id for user, _count in holders])
-    by_user: dict[int, list[FollowUp]] = {}
-    for followup in rows:
-        by_user.setdefault(followup.assigned_to_id, []).append(followup)
-    error = g.get("reassign_error")
-    if error is None and form.errors:
-        # A tampered or outdated form (a user who left meanwhile): say so at that person, or above all.
-        messages = " ".join(str(message) for field_errors in form.errors.values() for message in field_errors)
-        error = (int_or_none(form.from_user_id.data), messages)
-    return render_template(
-        "followups/reassign.html",
-        holders=holders,
-        by_user=by_user,
-        users=users,
-        form=form,
-        error=error,
-        today=local_today(),
-    ), (422 if error or form.errors else 200)
-
-
-# --- reminder settings and the calendar feed (on the profile page) ----------------------------------
-
-
-def _settings_row(user: User) -> ReminderSettings | None:
-    return db.session.scalar(select(ReminderSettings).where(ReminderSettings.user_id == user.id))
-
-
-@bp.app_template_global("followup_profile")
-def followup_profile() -> dict[str, Any]:
-    """What the profile page shows of the reminders: the digest form and the calendar link."""
-    form = g.get("digest_settings_form")
-    settings = _settings_row(current_user)
-    if form is None:
-        form = DigestSettingsForm(
-            formdata=None,
-            data={
-                "digest_enabled": settings.digest_enabled if settings else True,
-                "digest_time": settings.digest_time if settings else DEFAULT_DIGEST_TIME,
-            },
-        )
-    feed_url = None
-    if settings is not None and settings.calendar_key:
-        feed_url = url_for("followups.calendar_feed", token=token_for(settings.calendar_key), _external=True)
-    return {"form": form, "settings": settings, "feed_url": feed_url}
-
-
-def _profile_page(status: int):
-    from crm.auth.forms import ChangePasswordForm, ProfileForm
-
-    form = ProfileForm(obj=current_user, formdata=None)
-    password_form = ChangePasswordForm(prefix="pw", formdata=None)
-    return render_template("auth/profile.html", form=form, password_form=password_form), status
-
-
-@bp.post("/settings")
-def save_settings():
-    form = DigestSettingsForm()
-    if not form.validate():
-        g.digest_settings_form = form
-        return _profile_page(422)
-    settings = get_or_create_settings(current_user)
-    settings.digest_enabled = form.digest_enabled.data
-    settings.digest_time = form.digest_time.data.replace(second=0, microsecond=0)
-    db.session.commit()
-    if settings.digest_enabled:
-        flash(
-            _(
-                "You will get the follow-up e-mail on working days at %(time)s.",
-                time=settings.digest_time.strftime("%H:%M"),
-            ),
-            "success",
-        )
-    else:
-        flash(_("The follow-up e-mail is switched off."), "success")
-    return redirect(url_for("auth.profile", _anchor="reminders"))
-
-
-@bp.post("/calendar/regenerate")
-def regenerate_calendar():
-    existed = (row := _settings_row(current_user)) is not None and row.calendar_key is not None
-    regenerate_calendar_key(user=current_user)
-    db.session.commit()
-    flash(
-        _("A new calendar link has been created. The old link no longer works.")
-        if existed
-        else _("Your calendar link has been created."),
-        "success",
-    )
-    return redirect(url_for("auth.profile", _anchor="calendar"))
-
-
-@bp.post("/calendar/revoke")
-def revoke_calendar():
-    revoke_calendar_key(user=current_user)
-    db.session.commit()
-    flash(_("The calendar link has been revoked. Calendars subscribed to it no longer update."), "success")
-    return redirect(url_for("auth.profile", _anchor="calendar"))
-
-
-@bp.get("/calendar/<token>.ics")
-def calendar_feed(token: str):
-    """The public feed: the secret token is the only key, so it must be unguessable and revocable."""
-    settings = settings_for_token(token)
-    if settings is None or not settings.user.active:
-        abort(404)
-    body = build_feed(settings.user, feed_followups(settings.user_id))
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = 'inline; filename="wiedervorlagen.ics"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
+# The bulk action, reassignment and the profile's reminder settings share the blueprint.
+import crm.followups.bulk_views  # noqa: E402,F401,I001
+import crm.followups.settings_views  # noqa: E402,F401,I001
 
 integration.register()
