@@ -106,6 +106,7 @@ def main() -> None:
     from crm.employers.services import stage_by_key
     from crm.extensions import db
     from crm.imports import services
+    from crm.imports.commit import commit_import
     from crm.imports.fields import guess_mapping
     from crm.seeds import seed_catalogues
 
@@ -136,7 +137,7 @@ def main() -> None:
         preview_seconds = time.perf_counter() - started
 
         started = time.perf_counter()
-        result = services.commit_import(run=run, decisions={}, actor=None)
+        result = commit_import(run=run, decisions={}, actor=None)
         db.session.commit()
         commit_seconds = time.perf_counter() - started
         backend = db.engine.url.get_backend_name()

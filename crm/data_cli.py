@@ -115,6 +115,7 @@ def import_command(path: Path, email: str | None, duplicates: str, dry_run: bool
 
 def _run_import(path: Path, user, duplicates: str, dry_run: bool) -> None:
     from crm.imports import services
+    from crm.imports.commit import commit_import
     from crm.imports.fields import FIELDS_BY_KEY, guess_mapping
 
     try:
@@ -136,7 +137,7 @@ def _run_import(path: Path, user, duplicates: str, dry_run: bool) -> None:
             click.echo("Probelauf: nichts gespeichert.")
             return
         decisions = {row.line: duplicates for row in preview.rows if row.status == services.RowStatus.DUPLICATE}
-        result = services.commit_import(run=run, decisions=decisions, actor=user)
+        result = commit_import(run=run, decisions=decisions, actor=user)
         db.session.commit()
     except services.ImportFailed as error:
         db.session.rollback()

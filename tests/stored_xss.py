@@ -48,7 +48,8 @@ from crm.followups.ical import regenerate_calendar_key, token_for
 from crm.followups.models import DigestRun, Priority
 from crm.followups.services import cancel_followup, complete_followup, schedule_followup, snooze_followup
 from crm.followups.workdays import local_today
-from crm.imports.services import commit_import, preview_import, store_upload
+from crm.imports.commit import commit_import
+from crm.imports.services import preview_import, store_upload
 from crm.mail import OutboxMessage, OutboxStatus
 from crm.objections.models import Argument, Objection, Outcome
 from crm.objections.services import record_argument, record_objection

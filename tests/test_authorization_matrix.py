@@ -60,8 +60,9 @@ from crm.followups.ical import regenerate_calendar_key, token_for
 from crm.followups.models import FollowUp
 from crm.followups.services import schedule_followup
 from crm.followups.workdays import local_today
+from crm.imports.commit import commit_import
 from crm.imports.models import ImportRun
-from crm.imports.services import commit_import, preview_import, store_upload
+from crm.imports.services import preview_import, store_upload
 from crm.objections.models import Argument, Objection, Outcome
 from crm.objections.services import record_argument, record_objection
 from crm.placements.services import archive_placement

@@ -10,6 +10,7 @@ from crm.db import utcnow
 from crm.extensions import db
 from crm.forms import show_error
 from crm.imports import bp
+from crm.imports.commit import commit_import
 from crm.imports.exports import contact_export_header, contact_export_rows
 from crm.imports.fields import FIELDS, as_text, guess_mapping
 from crm.imports.forms import ConfirmForm, UploadForm, mapping_form_class
@@ -20,7 +21,6 @@ from crm.imports.services import (
     ImportFailed,
     RowStatus,
     build_preview,
-    commit_import,
     discard_import,
     load_table,
     max_upload_bytes,
@@ -28,9 +28,8 @@ from crm.imports.services import (
     preview_import,
     recent_imports,
     store_upload,
-    undo_blockers,
-    undo_import,
 )
+from crm.imports.undo import undo_blockers, undo_import
 from crm.main.errors import render_error
 from crm.security import ADMINS, EDITORS, roles_required, user_can
 from crm.xlsx_export import spreadsheet_response

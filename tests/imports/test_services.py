@@ -7,7 +7,8 @@ from crm.contacts.models import Contact
 from crm.employers.models import Employer
 from crm.employers.services import EmployerInput, update_employer
 from crm.extensions import db
-from crm.imports import services
+from crm.imports import commit, services, undo
+from crm.imports.fields import guess_mapping
 from crm.imports.models import ImportedRecord, ImportStatus
 from crm.imports.services import Decision, ImportFailed, RowStatus
 
@@ -24,9 +25,6 @@ def ctx(app):
 
 def _previewed(data: bytes, name: str = "liste.csv", user=None):
     run = services.store_upload(filename=name, data=data, actor=user)
-    mapping = services.guess_mapping(run.headers) if hasattr(services, "guess_mapping") else None
-    from crm.imports.fields import guess_mapping
-
     mapping = guess_mapping(run.headers)
     preview = services.preview_import(run=run, mapping=mapping)
     db.session.commit()
@@ -59,7 +57,7 @@ def test_fuzzy_match_is_offered_as_duplicate(ctx, existing_bakery):
 def test_commit_creates_employers_contacts_and_history(ctx, existing_bakery, messy_cp1252, make_user):
     user = make_user("acquisition")
     run, _preview = _previewed(messy_cp1252, user=user)
-    result = services.commit_import(run=run, decisions={}, actor=user)
+    result = commit.commit_import(run=run, decisions={}, actor=user)
     db.session.commit()
     assert (result.created, result.updated, result.skipped, result.errors) == (3, 0, 2, 3)
     garden = db.session.scalar(select(Employer).where(Employer.name == "Gärtnerei Grün"))
@@ -79,7 +77,7 @@ def test_commit_creates_employers_contacts_and_history(ctx, existing_bakery, mes
 
 def test_duplicate_decisions_update_or_create(ctx, existing_bakery, messy_csv):
     run, _ = _previewed(messy_csv)
-    result = services.commit_import(run=run, decisions={2: Decision.UPDATE, 8: Decision.CREATE}, actor=None)
+    result = commit.commit_import(run=run, decisions={2: Decision.UPDATE, 8: Decision.CREATE}, actor=None)
     db.session.commit()
     assert (result.created, result.updated, result.skipped) == (4, 1, 0)
     db.session.refresh(existing_bakery)
@@ -94,7 +92,7 @@ def test_failure_during_commit_leaves_the_database_unchanged(ctx, existing_baker
     run, _ = _previewed(messy_csv)
     before = (_count(Employer), _count(Contact), _count(Activity), _count(ImportedRecord))
     calls = {"n": 0}
-    original = services._Writer.create
+    original = commit._Writer.create
 
     def failing(self, values):
         calls["n"] += 1
@@ -102,9 +100,9 @@ def test_failure_during_commit_leaves_the_database_unchanged(ctx, existing_baker
             raise RuntimeError("disk full")
         original(self, values)
 
-    monkeypatch.setattr(services._Writer, "create", failing)
+    monkeypatch.setattr(commit._Writer, "create", failing)
     with pytest.raises(RuntimeError):
-        services.commit_import(run=run, decisions={}, actor=None)
+        commit.commit_import(run=run, decisions={}, actor=None)
     db.session.rollback()
     assert (_count(Employer), _count(Contact), _count(Activity), _count(ImportedRecord)) == before
     db.session.refresh(run)
@@ -114,10 +112,10 @@ def test_failure_during_commit_leaves_the_database_unchanged(ctx, existing_baker
 def test_undo_removes_created_and_restores_updated(ctx, existing_bakery, messy_csv, make_user):
     admin = make_user("admin")
     run, _ = _previewed(messy_csv)
-    services.commit_import(run=run, decisions={2: Decision.UPDATE}, actor=None)
+    commit.commit_import(run=run, decisions={2: Decision.UPDATE}, actor=None)
     db.session.commit()
-    assert services.undo_blockers(run) == []
-    services.undo_import(run=run, actor=admin)
+    assert undo.undo_blockers(run) == []
+    undo.undo_import(run=run, actor=admin)
     db.session.commit()
     assert _count(Employer) == 1 and _count(Contact) == 0 and _count(Activity) == 0
     bakery = db.session.get(Employer, existing_bakery.id)
@@ -134,43 +132,43 @@ def test_undo_puts_back_the_tags_of_an_updated_employer(ctx, existing_bakery, ma
     db.session.commit()
     data = "Firma;PLZ;Schlagworte\r\nBäckerei Müller GmbH;22767;Backstube, Lager\r\n".encode()
     run, _ = _previewed(data)
-    services.commit_import(run=run, decisions={2: Decision.UPDATE}, actor=None)
+    commit.commit_import(run=run, decisions={2: Decision.UPDATE}, actor=None)
     db.session.commit()
     assert sorted(t.name for t in db.session.get(Employer, existing_bakery.id).tags) == [
         "Backstube",
         "Kantine",
         "Lager",
     ]
-    services.undo_import(run=run, actor=make_user("admin"))
+    undo.undo_import(run=run, actor=make_user("admin"))
     db.session.commit()
     assert [t.name for t in db.session.get(Employer, existing_bakery.id).tags] == ["Kantine"]
 
 
 def test_undo_is_refused_after_an_imported_employer_was_edited(ctx, messy_csv):
     run, _ = _previewed(messy_csv)
-    services.commit_import(run=run, decisions={}, actor=None)
+    commit.commit_import(run=run, decisions={}, actor=None)
     db.session.commit()
     garden = db.session.scalar(select(Employer).where(Employer.name == "Gärtnerei Grün"))
     update_employer(
         employer=garden, data=EmployerInput(name="Gärtnerei Grün KG", postcode="22763"), expected_version=garden.version
     )
     db.session.commit()
-    blockers = services.undo_blockers(run)
+    blockers = undo.undo_blockers(run)
     assert blockers and "bearbeitet" in blockers[0]
     with pytest.raises(ImportFailed):
-        services.undo_import(run=run, actor=None)
+        undo.undo_import(run=run, actor=None)
 
 
 def test_undo_is_refused_when_someone_logged_an_activity_since(ctx, messy_csv):
     run, _ = _previewed(messy_csv)
-    services.commit_import(run=run, decisions={}, actor=None)
+    commit.commit_import(run=run, decisions={}, actor=None)
     db.session.commit()
     garden = db.session.scalar(select(Employer).where(Employer.name == "Gärtnerei Grün"))
     from crm.activities.models import ActivityKind
 
     db.session.add(Activity(employer_id=garden.id, kind=ActivityKind.CALL, subject="Anruf"))
     db.session.commit()
-    assert any("activities" in reason for reason in services.undo_blockers(run))
+    assert any("activities" in reason for reason in undo.undo_blockers(run))
 
 
 def test_file_over_the_limit_is_refused_with_the_size(ctx, app, monkeypatch):
@@ -195,7 +193,7 @@ def test_other_file_types_are_refused(ctx):
 def test_xlsx_import_keeps_leading_zero_and_reads_dates(ctx, messy_xlsx):
     run, preview = _previewed(messy_xlsx, name="liste.xlsx")
     assert [row.status for row in preview.rows] == ["new", "new", "error"]
-    services.commit_import(run=run, decisions={}, actor=None)
+    commit.commit_import(run=run, decisions={}, actor=None)
     db.session.commit()
     dresden = db.session.scalar(select(Employer).where(Employer.city == "Dresden"))
     assert dresden.postcode == "01067" and dresden.notes == "Rampe am Eingang"
