@@ -25,8 +25,8 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check crm tests bench
-	$(BIN)/ruff format --check crm tests bench
+	$(BIN)/ruff check crm tests bench config
+	$(BIN)/ruff format --check crm tests bench config
 
 # pip-audit over the installed dependencies (needs the advisory service; fails loudly without it) and bandit.
 audit: $(VENV)/.installed-test

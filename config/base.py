@@ -4,7 +4,7 @@ from datetime import timedelta
 
 # An empty DATABASE_URL means: SQLite file crm.sqlite3 in the instance folder.
 DATABASE_URL = ""
-SECRET_KEY = "dev-insecure-change-me"
+SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 (development only: production refuses it, see crm.create_app)
 
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
