@@ -13,11 +13,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from crm.activities.models import Activity
 from crm.activities.services import AFTER_LOG_HOOKS, ActivityError
+from crm.audit.services import current_actor_id
 from crm.auth.models import User
 from crm.employers.models import Employer, StageChange
 from crm.extensions import db
@@ -220,36 +221,45 @@ def _example(today: date) -> str:
     return (today + timedelta(days=7)).strftime("%d.%m.%Y")
 
 
-# --- stage moves -----------------------------------------------------------------------------------
+# --- when contact ends: a blocking stage, or the employer archived ------------------------------------
 
 
-def _cancel_on_blocking_stage(session: Session, flush_context: Any, instances: Any) -> None:
-    """Before a flush that records a move into a stage that blocks contact, cancel the open follow-ups.
+def _cancel_when_contact_ends(session: Session, flush_context: Any, instances: Any) -> None:
+    """Before a flush that moves an employer into a stage that blocks contact, or archives it, cancel its open
+    follow-ups: nobody is to be reminded of calling there any more (they stay in the history, with the reason).
 
-    Listening to the recorded StageChange holds the rule for every path that moves an employer (stage
-    form, pipeline board, imports) without the employer package knowing about follow-ups.
+    Listening to the recorded StageChange and to the archive column holds the rule for every path (stage form,
+    pipeline board, imports, merge) without the employer package knowing about follow-ups. Restoring an
+    archived employer does not reopen them: whoever restores it plans the next step.
     """
-    changes = [obj for obj in session.new if isinstance(obj, StageChange)]
-    if not changes:
+    endings: list[tuple[int, str, User | None]] = []
+    for change in (obj for obj in session.new if isinstance(obj, StageChange)):
+        stage = change.to_stage
+        employer_id = change.employer_id or (change.employer.id if change.employer is not None else None)
+        if stage is not None and stage.blocks_contact and employer_id is not None:
+            endings.append((employer_id, str(_l("Stage changed to “%(stage)s”.", stage=stage.name)), change.changed_by))
+    for employer in (obj for obj in session.dirty if isinstance(obj, Employer)):
+        history = inspect(employer).attrs.archived_at.history
+        if history.added and history.added[0] is not None and not any(history.deleted):
+            actor_id = current_actor_id()
+            with session.no_autoflush:
+                actor = session.get(User, actor_id) if actor_id else None
+            endings.append((employer.id, str(_l("The employer was archived.")), actor))
+    if not endings:
         return
     from crm.followups.services import cancel_followup
 
     with session.no_autoflush:
-        for change in changes:
-            stage = change.to_stage
-            employer_id = change.employer_id or (change.employer.id if change.employer is not None else None)
-            if stage is None or not stage.blocks_contact or employer_id is None:
-                continue
-            reason = str(_l("Stage changed to “%(stage)s”.", stage=stage.name))
+        for employer_id, reason, by in endings:
             open_rows = session.scalars(
                 select(FollowUp).where(FollowUp.employer_id == employer_id, FollowUp.status == FollowUpStatus.OPEN)
             )
             for followup in open_rows:
-                cancel_followup(followup=followup, by=change.changed_by, reason=reason, flush=False)
+                cancel_followup(followup=followup, by=by, reason=reason, flush=False)
 
 
 def register() -> None:
-    """Attach the panel, timeline source, badge, activity hook and stage-move listener (idempotent)."""
+    """Attach the panel, timeline source, badge, activity hook and the listener that ends follow-ups (idempotent)."""
     register_panel(
         Panel(
             key="followups",
@@ -265,5 +275,5 @@ def register() -> None:
     )
     if create_next_followup not in AFTER_LOG_HOOKS:
         AFTER_LOG_HOOKS.append(create_next_followup)
-    if not event.contains(Session, "before_flush", _cancel_on_blocking_stage):
-        event.listen(Session, "before_flush", _cancel_on_blocking_stage)
+    if not event.contains(Session, "before_flush", _cancel_when_contact_ends):
+        event.listen(Session, "before_flush", _cancel_when_contact_ends)

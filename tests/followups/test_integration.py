@@ -235,3 +235,33 @@ def test_the_panel_alone_can_be_reloaded_by_every_role(page, login_as, role):
 def test_no_trigger_header_without_a_change(page):
     response = _log(page)
     assert "HX-Trigger" not in response.headers
+
+
+def test_archiving_the_employer_cancels_its_open_follow_ups_and_restoring_leaves_them_cancelled(page, login_as):
+    later = page.followup
+    employer_id = page.employer.id
+    token = csrf_token_from(text_of(page.get(f"/employers/{employer_id}")))
+    assert "Rückruf Probearbeit" in text_of(page.get("/followups/"))
+
+    archived = page.post(f"/employers/{employer_id}/archive", data={"csrf_token": token})
+
+    assert archived.status_code == 302
+    db.session.expire_all()
+    followup = db.session.get(FollowUp, later.id)
+    assert followup.status == FollowUpStatus.CANCELLED
+    assert followup.cancel_reason == "Der Arbeitgeber wurde archiviert."
+    assert followup.cancelled_by_id == page.user.id
+    assert "Rückruf Probearbeit" not in text_of(page.get("/followups/"))
+    timeline = text_of(page.get(f"/employers/{employer_id}"))
+    assert "Grund:</strong> Der Arbeitgeber wurde archiviert." in timeline
+
+    admin = login_as(Role.ADMIN)
+    admin_token = csrf_token_from(text_of(admin.get(f"/employers/{employer_id}")))
+    assert admin.post(f"/employers/{employer_id}/restore", data={"csrf_token": admin_token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FollowUp, later.id).status == FollowUpStatus.CANCELLED
+
+
+def test_the_archive_button_warns_that_open_follow_ups_end(page):
+    html = text_of(page.get(f"/employers/{page.employer.id}"))
+    assert "offene Wiedervorlagen werden abgebrochen" in html
