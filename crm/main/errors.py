@@ -27,8 +27,9 @@ MESSAGES = {
     503: (
         _l("Briefly unavailable"),
         _l(
-            "The database cannot be reached at the moment (for example during maintenance). "
-            "Nothing was saved by this request. Please try again in a minute; going back in the browser keeps what you typed."
+            "The database cannot be reached at the moment (for example during maintenance). Your last change may not "
+            "have been saved: please check in a minute and repeat it if it is missing. Going back in the browser keeps "
+            "what you typed."
         ),
     ),
 }
