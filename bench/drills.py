@@ -508,6 +508,15 @@ def postgres_restart(database: str = "postgresql", *, users: int = 50, before: f
         crashed = [o for o in errors if o.status is not None and o.status != 503]
         if crashed:
             result.problem(f"{len(crashed)} requests answered other than 503 during the restart: {_summary(crashed)}")
+            log_text = server.log_text()
+            start = min(
+                (i for i in (log_text.find("unhandled error"), log_text.find("Error handling request")) if i >= 0),
+                default=-1,
+            )
+            print(log_text[start : start + 6000] if start >= 0 else log_text[-3000:], flush=True)
+        bare = [o for o in errors if o.status == 503 and o.detail != "HTTP 503"]
+        if bare:
+            result.problem(f"{len(bare)} answers of 503 without Retry-After or the German page: {_summary(bare)}")
         if len(recovered) < users:
             result.problem(f"only {len(recovered)} successful requests after the restart")
         _check_load(result, load.results, target, load.run_id)
@@ -623,8 +632,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The scheduler drills mostly wait (for the 60 s claim of a cut-off message): they run beside the others.
     background = [job for job in wanted if job[0] == "scheduler-kill"]
     results: list[DrillResult] = []
+    # Daemon threads: on SIGTERM the main thread stops every Stack (bench.stack) and the process ends.
     threads = [
-        threading.Thread(target=lambda job=job: results.append(_run(*job)), name=f"{job[0]}-{job[1]}")
+        threading.Thread(target=lambda job=job: results.append(_run(*job)), name=f"{job[0]}-{job[1]}", daemon=True)
         for job in background
     ]
     for thread in threads:

@@ -58,6 +58,7 @@ SEARCH_WORDS = [
 ]
 ACTIONS = ("login", "search", "open employer", "log activity + follow-up", "follow-up list", "complete follow-up")
 LOCKED = "database is locked"
+UNAVAILABLE_MARKER = "Die Datenbank ist im Moment nicht erreichbar"  # crm.main.errors, the 503 page
 CSRF_RE = re.compile(r'name="([\w-]*csrf_token)"[^>]*?value="([^"]+)"')
 EMPLOYER_LINK_RE = re.compile(r'href="/employers/(\d+)"')
 DONE_FORM_RE = re.compile(r'action="/followups/(\d+)/done')
@@ -230,6 +231,10 @@ class Staff(threading.Thread):
         detail = ""
         if not ok:
             detail = f"HTTP {response.status_code}"
+            if response.status_code == 503 and (
+                "Retry-After" not in response.headers or UNAVAILABLE_MARKER not in response.text
+            ):
+                detail += " without Retry-After or the German page"
         elif response.status_code == 302 and "/login" in response.headers.get("Location", "") and action != "login":
             ok, detail = False, "sent to the login page"
             self.logged_in = False
@@ -303,12 +308,18 @@ class Staff(threading.Thread):
             self.employer_id = self.rng.choice(self.employer_ids)
         response = self.call("open employer", "GET", f"/employers/{self.employer_id}", expect=200)
         self.activity_csrf = {}
-        if response is not None:
+        if response is None:
+            self.employer_id = None  # nothing to log on
+        else:
             self.activity_csrf = {name: value for name, value in CSRF_RE.findall(response.text)}
 
     def log_activity(self) -> None:
+        if self.employer_id is None:
+            return
         token = self.activity_csrf.get("activity-csrf_token")
-        if self.employer_id is None or token is None:
+        if token is None:
+            # The employer page was loaded but has no activity form: the driver would silently stop writing.
+            self.results.add(Outcome("log activity + follow-up", time.monotonic(), 0.0, False, None, "no form"))
             return
         self.sequence += 1
         marker = f"LT-{self.run_id}-{self.index:03d}-{self.sequence:05d}"
@@ -336,7 +347,10 @@ class Staff(threading.Thread):
             return
         tokens = dict(CSRF_RE.findall(response.text))
         open_ids = [int(n) for n in DONE_FORM_RE.findall(response.text) if int(n) not in self.completed]
-        if not open_ids or "csrf_token" not in tokens or self.stop_event.is_set():
+        if open_ids and "csrf_token" not in tokens:
+            self.results.add(Outcome("complete follow-up", time.monotonic(), 0.0, False, None, "no form token"))
+            return
+        if not open_ids or self.stop_event.is_set():
             return
         self.think()
         followup_id = self.rng.choice(open_ids)
@@ -636,7 +650,10 @@ def run_load(
         log_text = server.log_text()
         elapsed = load.stopped - load.started
         results = load.results
-        check = verify(target.database_url, results, load.run_id)
+        # No faults here: a write in the database that the driver never saw acknowledged is a defect too.
+        check = verify(target.database_url, results, load.run_id, allow_unacked=False)
+        if not results.acked("activity") or not results.acked("done"):
+            check.problems.append("no activity or no completion was acknowledged: the load wrote nothing to check")
         report = LoadReport(
             database=database,
             workers=workers,

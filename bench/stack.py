@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import ExitStack, suppress
 from pathlib import Path
@@ -171,9 +172,9 @@ class Process:
 
 
 class Gunicorn(Process):
-    """`gunicorn --workers N --bind 127.0.0.1:PORT crm.wsgi:app`, the production entry point."""
+    """`gunicorn -c python:crm.gunicorn_conf --workers N --bind 127.0.0.1:PORT crm.wsgi:app`, as in production."""
 
-    def __init__(self, *, workers: int, env: dict[str, str], log: Path, timeout: int = 60) -> None:
+    def __init__(self, *, workers: int, env: dict[str, str], log: Path) -> None:
         self.port = free_port()
         self.workers = workers
         args = [
@@ -184,12 +185,13 @@ class Gunicorn(Process):
             str(workers),
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--timeout",
-            str(timeout),
             "--graceful-timeout",
             "5",
             # gunicorn >= 24 opens a control socket in ~/.gunicorn; two servers at once would share it.
             "--no-control-socket",
+            # The production settings: access log with masked secrets, worker timeout.
+            "-c",
+            "python:crm.gunicorn_conf",
             "crm.wsgi:app",
         ]
         super().__init__(args, env=env, log=log)
@@ -233,10 +235,24 @@ def scheduler_process(*, env: dict[str, str], log: Path) -> Process:
     return Process(crm_command("scheduler"), env=env, log=log)
 
 
+_OPEN_STACKS: set["Stack"] = set()
+_OPEN_LOCK = threading.Lock()
+
+
 def stop_everything_on_sigterm() -> None:
-    """SIGTERM (CI's timeout, a kill) ends the run like Ctrl-C: every Stack stops its processes on the way out."""
+    """SIGTERM (CI's timeout, a kill) stops every open Stack, also those of other threads, then ends the run.
+
+    The servers run in their own sessions (start_new_session), so a signal to the run's process group does not
+    reach them: without this, a private PostgreSQL or a scheduler would outlive the run.
+    """
 
     def _exit(signum: int, _frame: object) -> None:
+        with _OPEN_LOCK:
+            stacks = list(_OPEN_STACKS)
+        for stack in stacks:
+            stack.stopping = True  # other threads start nothing more in it
+            with suppress(Exception):
+                stack.close()
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, _exit)
@@ -250,20 +266,34 @@ class Stack(ExitStack):
         self.folder = Path(tempfile.mkdtemp(prefix=f"crm-{name}-"))
         self.keep = keep
         self.cluster: PgCluster | None = None
+        self.stopping = False
         os.chmod(self.folder, 0o755)  # the postgres user must reach its cluster below it
         self.callback(self._remove)
+        with _OPEN_LOCK:
+            _OPEN_STACKS.add(self)
+        self.callback(self._forget)
+
+    def _refuse_when_stopping(self) -> None:
+        if self.stopping:
+            raise SystemExit("stopping: SIGTERM received")
+
+    def _forget(self) -> None:
+        with _OPEN_LOCK:
+            _OPEN_STACKS.discard(self)
 
     def _remove(self) -> None:
         if not self.keep:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def postgres(self) -> PgCluster:
+        self._refuse_when_stopping()
         cluster = PgCluster(self.folder / "pg")
         self.callback(cluster.stop)
         self.cluster = cluster
         return cluster.start()
 
     def gunicorn(self, *, workers: int, env: dict[str, str], name: str = "gunicorn") -> Gunicorn:
+        self._refuse_when_stopping()
         server = Gunicorn(workers=workers, env=env, log=self.folder / f"{name}.log")
         self.callback(server.stop)
         server.start()
@@ -271,5 +301,6 @@ class Stack(ExitStack):
         return server
 
     def process(self, process: Process) -> Process:
+        self._refuse_when_stopping()
         self.callback(process.stop)
         return process.start()

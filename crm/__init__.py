@@ -109,6 +109,8 @@ def register_extensions(app: Flask) -> None:
     from crm.extensions import babel, csrf, db, login_manager, mail, migrate
 
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (Flask calls them in reverse).
+    app.teardown_appcontext(_end_database_session)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")))
     csrf.init_app(app)
     mail.init_app(app)
@@ -119,6 +121,26 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user_by_session_token)
 
     import crm.models  # noqa: F401  (complete metadata and audit listeners)
+
+
+def _end_database_session(_error: BaseException | None) -> None:
+    """End the request's database session; a connection the server has just dropped is discarded quietly.
+
+    When the database restarts between a request's last query and its end, closing the session (a rollback)
+    fails. The answer is already complete, the connection is thrown away and the pool opens a new one for the
+    next request; without this the finished page would turn into gunicorn's bare 500 (seen in bench/drills.py).
+    """
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from crm.extensions import db
+
+    try:
+        db.session.remove()
+    except (OperationalError, InterfaceError) as error:
+        db.session.registry.clear()
+        logging.getLogger("crm").warning(
+            "database connection lost while ending a request: %s", type(error.orig).__name__
+        )
 
 
 # Domain packages with pages; each has `bp` in its __init__ and routes in its views module.

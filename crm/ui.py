@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, request
@@ -108,3 +109,16 @@ def audit_history(record: object) -> list:
     if record is None:
         return []
     return history_for(record.__tablename__, record.id)
+
+
+# Beyond any list here; a larger page number would overflow the database's OFFSET (a 500 before).
+MAX_PAGE = 100_000
+
+
+def paginate(query: Any, *, per_page: int) -> Any:
+    """One page of `query` for the list pages: ?page= read like every number in a URL, kept within MAX_PAGE."""
+    from crm.extensions import db
+    from crm.forms import int_or_none
+
+    page = min(int_or_none(request.args.get("page")) or 1, MAX_PAGE)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

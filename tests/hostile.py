@@ -401,8 +401,13 @@ def german() -> GermanMessages:
     return _GERMAN
 
 
-def rejection_problems(html: str) -> list[str]:
-    """What is wrong with a rejected page's messages: none at all, or one that is not German."""
+def rejection_problems(html: str, mimetype: str = "text/html") -> list[str]:
+    """What is wrong with a rejected answer's messages: none at all, or one that is not German.
+
+    An htmx request's error answer is the message alone, as text (crm.main.errors.render_error).
+    """
+    if mimetype == "text/plain":
+        return [] if german().is_german(html.strip()) else [f"not German: {html[:200]!r}"]
     field_errors = texts_with_class(html, "invalid-feedback")
     others = texts_with_class(html, "alert") + texts_with_class(html, "lead")  # alerts, the error page's text
     problems = [f"not German: {message[:200]!r}" for message in field_errors if not german().is_german(message)]

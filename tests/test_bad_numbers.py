@@ -23,6 +23,20 @@ URLS = [
     f"/postings/?industry={SUPERSCRIPT}",
     f"/placements/new?participation_id={HUGE}&posting_id={SUPERSCRIPT}",
     f"/benefits/facts/new?from={SUPERSCRIPT}",
+    # Every paged list (crm.ui.paginate): a page beyond the database's OFFSET was a 500 on SQLite.
+    *(
+        f"{path}{'&' if '?' in path else '?'}page={page}"
+        for path in (
+            "/audit/",
+            "/postings/",
+            "/insights/objections/records",
+            "/placements/",
+            "/gdpr/review",
+            "/admin/security-events/",
+            "/followups/?show=overdue",
+        )
+        for page in (HUGE, "400000000000000000", SUPERSCRIPT, "0")
+    ),
 ]
 
 

@@ -93,3 +93,40 @@ def test_the_api_answers_problem_json_503(app, broken_app, make_user):
     assert response.mimetype == "application/problem+json"
     assert response.headers["Retry-After"] == "30"
     assert GERMAN_MESSAGE in response.get_json()["title"]
+
+
+def test_other_error_pages_during_the_outage_still_render_in_german(app, broken_app, login_as):
+    working = login_as(Role.ACQUISITION)
+    client = broken_app.test_client()
+    _same_session(working, client, app)
+
+    # The user cannot be loaded, so these pages are shown as to a visitor, not as gunicorn's bare 500.
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "Seite nicht gefunden" in missing.get_data(as_text=True)
+    expired = client.post("/employers/new", data={"csrf_token": "abgelaufen", "name": "Bäckerei Sonnenschein"})
+    assert expired.status_code == 400 and "Das Formular ist abgelaufen" in expired.get_data(as_text=True)
+
+
+def test_an_htmx_request_gets_the_message_as_short_text(app, broken_app, login_as):
+    working = login_as(Role.ACQUISITION)
+    client = broken_app.test_client()
+    _same_session(working, client, app)
+
+    response = client.get("/followups/", headers={"HX-Request": "true"})
+
+    assert response.status_code == 503 and response.mimetype == "text/plain"
+    assert response.get_data(as_text=True).startswith(GERMAN_MESSAGE)
+    assert response.headers["Retry-After"] == "30"
+
+
+def test_the_log_names_the_drivers_reason(app, broken_app, login_as, caplog):
+    working = login_as(Role.ACQUISITION)
+    client = broken_app.test_client()
+    _same_session(working, client, app)
+
+    client.get("/employers")
+
+    line = next(r for r in caplog.records if "database unavailable" in r.getMessage())
+    assert "OperationalError" in line.getMessage()
+    assert ("unable to open database file" in line.getMessage()) or ("connection" in line.getMessage())
+    assert line.exc_info is not None

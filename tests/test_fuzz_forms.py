@@ -261,7 +261,7 @@ def fuzz_form(app: Flask, world, rule: Rule, client) -> None:
         diff = database.diff
         if response.status_code >= 400:
             if not (response.status_code == 413 and _too_big(data)):
-                problems = rejection_problems(body)
+                problems = rejection_problems(body, response.mimetype)
                 assert not problems, (url, response.status_code, problems, body[-1500:])
             assert not diff, f"rejected with {response.status_code} but wrote {list(diff)}"
             return
@@ -367,4 +367,4 @@ def test_moving_a_follow_up_done_in_another_tab_says_why(app, world):
     response = client.post(f"{url}/snooze", data={"csrf_token": token, "to_date": "31.02.2026"}, headers=htmx)
     assert response.status_code == 422
     assert "invalid-feedback" in response.get_data(as_text=True)
-    assert not rejection_problems(response.get_data(as_text=True))
+    assert not rejection_problems(response.get_data(as_text=True), response.mimetype)

@@ -119,7 +119,7 @@ def fuzz_query_string(app, client, world, rule) -> None:
             response.close()
         assert response.status_code < 500, f"{response.status_code} on {target[:300]}:\n{last_trace(traces)}"
         if response.status_code >= 400 and response.mimetype == "text/html":
-            problems = rejection_problems(response.get_data(as_text=True))
+            problems = rejection_problems(response.get_data(as_text=True), response.mimetype)
             assert not problems, (response.status_code, problems)
         unexpected = written - ATTEMPT_TABLES - RECORDED_READS.get(rule.rule, set())
         assert not unexpected, f"GET {target[:300]} wrote to {unexpected}"

@@ -7,6 +7,7 @@ from crm.audit import bp
 from crm.audit.models import AuditEntry
 from crm.extensions import db
 from crm.security import ADMINS, roles_required
+from crm.ui import paginate
 
 
 @bp.get("/")
@@ -16,6 +17,6 @@ def index():
     entity_type = request.args.get("type", "").strip()
     if entity_type:
         query = query.where(AuditEntry.entity_type == entity_type)
-    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"] * 2, error_out=False)
+    page = paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"] * 2)
     types = db.session.scalars(select(AuditEntry.entity_type).distinct().order_by(AuditEntry.entity_type))
     return render_template("audit/index.html", page=page, types=list(types), entity_type=entity_type)

@@ -232,25 +232,28 @@ def _cancel_when_contact_ends(session: Session, flush_context: Any, instances: A
     pipeline board, imports, merge) without the employer package knowing about follow-ups. Restoring an
     archived employer does not reopen them: whoever restores it plans the next step.
     """
-    endings: list[tuple[int, str, User | None]] = []
+    endings: dict[
+        int, tuple[str, User | None]
+    ] = {}  # by employer: the first reason found (both may happen in one flush)
     for change in (obj for obj in session.new if isinstance(obj, StageChange)):
         stage = change.to_stage
         employer_id = change.employer_id or (change.employer.id if change.employer is not None else None)
         if stage is not None and stage.blocks_contact and employer_id is not None:
-            endings.append((employer_id, str(_l("Stage changed to “%(stage)s”.", stage=stage.name)), change.changed_by))
+            reason = str(_l("Stage changed to “%(stage)s”.", stage=stage.name))
+            endings.setdefault(employer_id, (reason, change.changed_by))
     for employer in (obj for obj in session.dirty if isinstance(obj, Employer)):
         history = inspect(employer).attrs.archived_at.history
         if history.added and history.added[0] is not None and not any(history.deleted):
             actor_id = current_actor_id()
             with session.no_autoflush:
                 actor = session.get(User, actor_id) if actor_id else None
-            endings.append((employer.id, str(_l("The employer was archived.")), actor))
+            endings.setdefault(employer.id, (str(_l("The employer was archived.")), actor))
     if not endings:
         return
     from crm.followups.services import cancel_followup
 
     with session.no_autoflush:
-        for employer_id, reason, by in endings:
+        for employer_id, (reason, by) in endings.items():
             open_rows = session.scalars(
                 select(FollowUp).where(FollowUp.employer_id == employer_id, FollowUp.status == FollowUpStatus.OPEN)
             )

@@ -45,7 +45,7 @@ from crm.forms import form_status, int_or_none
 from crm.list_export import export_urls, list_export_response
 from crm.security import ADMINS, LOGGERS, roles_required, safe_next
 from crm.sites.services import list_sites
-from crm.ui import wants_fragment
+from crm.ui import paginate, wants_fragment
 
 # Admins and team leads (who use the read-only role) see everyone's follow-ups.
 TEAM_ROLES = (Role.ADMIN, Role.VIEWER)
@@ -155,7 +155,7 @@ def index():
     if show in ("overdue", "today", "week", "later"):
         query = overview_query(show, today=today, assignee_id=assignee_id, site_id=site_id)
         context["show"] = show
-        context["page"] = db.paginate(query, per_page=SHOW_ALL_PER_PAGE, error_out=False)
+        context["page"] = paginate(query, per_page=SHOW_ALL_PER_PAGE)
         context["groups"] = []
     else:
         limit = GROUP_LIMIT if scope == "mine" else TEAM_GROUP_LIMIT

@@ -24,6 +24,7 @@ from crm.gdpr.services import (
 from crm.security import ADMINS, roles_required
 from crm.security_events.models import SecurityEventKind
 from crm.security_events.services import record_security_event
+from crm.ui import paginate
 
 MAX_REVIEW_YEARS = 30
 
@@ -100,10 +101,9 @@ def review():
     default = int(current_app.config.get("GDPR_REVIEW_YEARS", DEFAULT_REVIEW_YEARS))
     years = request.args.get("years", type=int) or default
     years = min(max(years, 1), MAX_REVIEW_YEARS)
-    page = db.paginate(
+    page = paginate(
         review_query(years=years).options(joinedload(Contact.employer)),
         per_page=current_app.config.get("ITEMS_PER_PAGE", 25),
-        error_out=False,
     )
     last = last_activity_dates([c.id for c in page.items])
     return render_template("gdpr/review.html", page=page, years=years, last=last)

@@ -5,6 +5,7 @@ failure anywhere in a commit leaves the database as it was.
 """
 
 import secrets
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -151,7 +152,7 @@ def store_upload(*, filename: str, data: bytes, actor: User | None) -> ImportRun
         raise ImportFailed(str(error), "file") from error
     run = ImportRun(
         user_id=actor.id if actor else None,
-        filename=Path(filename).name[:255],
+        filename=shown_filename(filename),
         stored_name=stored_name,
         headers=table.headers,
         row_count=len(table.rows),
@@ -159,6 +160,12 @@ def store_upload(*, filename: str, data: bytes, actor: User | None) -> ImportRun
     db.session.add(run)
     db.session.flush()
     return run
+
+
+def shown_filename(filename: str) -> str:
+    """The upload's name as the import list shows it: no folders, no control characters (PostgreSQL refuses NUL)."""
+    name = "".join(ch for ch in Path(filename).name if unicodedata.category(ch) != "Cc")
+    return name[:255]
 
 
 def max_upload_bytes() -> int:

@@ -2,10 +2,9 @@
 
 from contextlib import suppress
 
-from flask import Flask, g, render_template, request
-from flask_babel import gettext as _
+from flask import Flask, Response, g, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import AnonymousUserMixin
+from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -37,25 +36,37 @@ MESSAGES = {
 RETRY_AFTER_SECONDS = 30
 
 
-def render_error(code: int, detail: str | None = None):
+def _user_or_visitor() -> None:
+    """Load the signed-in user (language, page layout); with the database away, go on as a visitor."""
+    try:
+        current_user.is_authenticated  # noqa: B018 (loads the user)
+    except (OperationalError, InterfaceError):
+        with suppress(SQLAlchemyError):
+            db.session.rollback()
+        g._login_user = AnonymousUserMixin()
+
+
+def render_error(code: int, detail: object = None):
+    _user_or_visitor()
     title, message = MESSAGES.get(code, MESSAGES[500])
-    html = render_template(
-        "errors/error.html", code=code, title=title, message=detail or message, request_id=g.get("request_id")
-    )
+    text = str(detail or message)
+    if request.headers.get("HX-Request"):
+        # htmx swaps no error answer into the page; static/js/app.js shows this text in the page's alert region.
+        return Response(text, code, mimetype="text/plain")
+    html = render_template("errors/error.html", code=code, title=title, message=text, request_id=g.get("request_id"))
     return html, code
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
+        # Lazy: the language is chosen in render_error, once it is clear whether the user can be loaded.
         return render_error(
-            400, _("The form has expired or was sent from elsewhere. Please reload the page and send it again.")
+            400, _l("The form has expired or was sent from elsewhere. Please reload the page and send it again.")
         )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if request.headers.get("HX-Request") and error.code in (401, 403):
-            return _("Access denied"), error.code
         return render_error(error.code or 500)
 
     @app.errorhandler(OperationalError)
@@ -67,19 +78,23 @@ def register(app: Flask) -> None:
         """
         with suppress(SQLAlchemyError):
             db.session.rollback()
+        # The driver's message says which condition it was (connection refused, "database is locked", a deadlock,
+        # a statement timeout …); the traceback shows where.
+        cause = str(error.orig if error.orig is not None else error).strip().splitlines()
         app.logger.warning(
-            "database unavailable on %s %s: %s",
+            "database unavailable on %s %s: %s: %s",
             request.method,
             mask_secrets(request.path),
-            type(error.orig).__name__ if error.orig is not None else type(error).__name__,
+            type(error.orig or error).__name__,
+            cause[0] if cause else "",
+            exc_info=error,
         )
         # The page must not need the database itself: loading the signed-in user would fail again.
         g._login_user = AnonymousUserMixin()
         if request.path.startswith("/api/"):
             response = problem_response(503, str(MESSAGES[503][1]))
         else:
-            html, _code = render_error(503)
-            response = app.make_response((html, 503))
+            response = app.make_response(render_error(503))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 

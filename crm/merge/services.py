@@ -23,6 +23,7 @@ from crm.employers.models import Employer, employer_tags
 from crm.employers.normalize import normalize_name
 from crm.employers.services import EmployerInput, archive_employer, move_employer_to_stage
 from crm.extensions import db
+from crm.followups.services import cancel_open_followups
 from crm.referencing import referencing_columns
 
 # Values an admin chooses between, field by field (the stage is chosen too, and recorded as a move).
@@ -86,6 +87,10 @@ def merge_employers(
             result.moved[column.table.name] = result.moved.get(column.table.name, 0) + moved
         if kept:
             result.kept[column.table.name] = result.kept.get(column.table.name, 0) + kept
+    if survivor.stage.blocks_contact:
+        # The moves above are bulk UPDATEs, which the follow-ups' stage listener does not see.
+        reason = _("Moved by a merge to an employer in the stage “%(stage)s”.", stage=survivor.stage.name)
+        cancel_open_followups(employer_id=survivor.id, reason=reason, by=actor)
     note = _("Merged into “%(name)s” (no. %(id)d).", name=survivor.name, id=survivor.id)
     other.notes = f"{other.notes}\n\n{note}" if other.notes else note
     archive_employer(employer=other)

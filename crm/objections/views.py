@@ -46,6 +46,7 @@ from crm.panels import Panel, register_panel
 from crm.security import ADMINS, EDITORS, LOGGERS, roles_required, safe_next
 from crm.sites.services import list_sites
 from crm.timeline import TimelineEntry, TimelineSource, register_source
+from crm.ui import paginate
 
 CATALOGUES: dict[str, tuple[type, Any, Any]] = {
     "objections": (Objection, _l("Objections"), _l("Description")),
@@ -341,11 +342,7 @@ def insight_records():
     flt = insight_filter()
     objection_id, argument_id = _int_arg("objection"), _int_arg("argument")
     status = RecordStatus(request.args["status"]) if request.args.get("status") in set(RecordStatus) else None
-    page = db.paginate(
-        matching_uses(flt, objection_id=objection_id, argument_id=argument_id, status=status),
-        per_page=50,
-        error_out=False,
-    )
+    page = paginate(matching_uses(flt, objection_id=objection_id, argument_id=argument_id, status=status), per_page=50)
     return render_template(
         "objections/insight_records.html",
         flt=flt,

@@ -38,6 +38,7 @@ from crm.placements.services import (
 from crm.postings.services import postings_for_employer
 from crm.security import ADMINS, EDITORS, roles_required
 from crm.timeline import TimelineEntry, TimelineSource, register_source
+from crm.ui import paginate
 
 # Coaches accompany placements; admins may correct them. Everyone else reads.
 MANAGERS = (Role.ADMIN, Role.COACH)
@@ -86,7 +87,7 @@ def _list_query() -> tuple[Any, str, str, bool]:
 def index():
     """All placements, running first; filters: state, kind, my placements."""
     query, state, kind, mine = _list_query()
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_template(
         "placements/index.html",
         page=page,

@@ -37,6 +37,7 @@ from crm.postings.services import (
 )
 from crm.security import ADMINS, EDITORS, roles_required
 from crm.timeline import TimelineEntry, TimelineSource, register_source
+from crm.ui import paginate
 
 PER_PAGE = 25
 
@@ -76,7 +77,7 @@ def _list_filters() -> PostingFilters:
 def index():
     """Postings with filters for kind, district, status and industry; the filters live in the URL."""
     filters = _list_filters()
-    page = db.paginate(postings_query(filters), per_page=PER_PAGE, error_out=False)
+    page = paginate(postings_query(filters), per_page=PER_PAGE)
     industries = db.session.scalars(select(Industry).where(Industry.active.is_(True)).order_by(Industry.name)).all()
     return render_template(
         "postings/index.html",

@@ -11,6 +11,7 @@ from crm.security import ADMINS, roles_required
 from crm.security_events import bp
 from crm.security_events.models import SecurityEvent, SecurityEventKind
 from crm.security_events.services import security_events_query
+from crm.ui import paginate
 
 
 @bp.get("/")
@@ -22,7 +23,7 @@ def index():
     query = security_events_query(kind=kind, user_id=user_id).options(
         selectinload(SecurityEvent.user), selectinload(SecurityEvent.target_user)
     )
-    page = db.paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"] * 2, error_out=False)
+    page = paginate(query, per_page=current_app.config["ITEMS_PER_PAGE"] * 2)
     users = db.session.scalars(select(User).order_by(User.name, User.id)).all()
     return render_template(
         "security_events/index.html",

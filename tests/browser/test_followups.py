@@ -153,3 +153,28 @@ def test_the_digest_html_looks_right(new_page, make_user, employer, smtp_server)
     expect(page.get_by_role("link", name="Elbbäckerei Hansen").first).to_be_visible()
     expect(page.get_by_text("Überfällig (1)")).to_be_visible()
     screenshot(page, "followups-digest-email")
+
+
+def test_a_refused_htmx_click_shows_the_servers_message_instead_of_doing_nothing(page_as, employer):
+    page = page_as("acquisition", name="Jonas Akquise")
+    followup = schedule_followup(
+        employer=employer, title="Rückruf wegen Praktikum", due_date=local_today(), created_by=page.user
+    )
+    db.session.commit()
+    page.goto("/followups/")
+    # As after the session ended in another tab: the page's form tokens are no longer valid.
+    page.evaluate(
+        """() => {
+        document.body.setAttribute('hx-headers', JSON.stringify({'X-CSRFToken': 'abgelaufen'}));
+        document.querySelectorAll("input[name='csrf_token']").forEach((input) => { input.value = 'abgelaufen'; });
+    }"""
+    )
+    page.locator(f"#followup-{followup.id}").get_by_role("button", name="Erledigt").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("Das Formular ist abgelaufen")
+    db.session.expire_all()
+    assert db.session.get(FollowUp, followup.id).status == FollowUpStatus.OPEN
+    # htmx itself logs the refused request on the console; that is the expected one here.
+    page.problems.console_errors[:] = [e for e in page.problems.console_errors if "400" not in e]

@@ -227,3 +227,14 @@ def test_imported_markup_comes_back_only_as_a_download_never_as_a_page(app, logi
         assert response.mimetype == mimetype
         assert response.headers["Content-Disposition"].startswith("attachment; ")
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_control_characters_in_the_file_name_are_not_stored(app, login_as):
+    """Found by tests/test_fuzz_forms.py: a NUL in the name was stored (and is refused by PostgreSQL)."""
+    client = login_as("acquisition")
+
+    response = _upload(client, "Firma;Ort\nBäckerei Müller;Hamburg\n".encode(), name="Kunden\x00liste\x1b.csv")
+
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(ImportRun.filename)) == "Kundenliste.csv"

@@ -10,6 +10,7 @@ from crm.contacts.services import create_contact
 from crm.employers.models import Employer, StageChange
 from crm.employers.services import EmployerInput, create_employer, move_employer_to_stage, stage_by_key
 from crm.extensions import db
+from crm.followups.models import FollowUp, FollowUpStatus
 from crm.merge.services import MergeError, merge_employers
 from crm.referencing import referencing_columns
 from tests.helpers import csrf_token_from, form_token
@@ -37,23 +38,11 @@ def pair(make_user):
     return a, b
 
 
-def _followup_model():
-    try:
-        from crm.followups.models import FollowUp
-    except ImportError:  # another domain's model, present once that issue has landed
-        return None
-    return FollowUp
-
-
 def test_everything_of_the_other_employer_moves_and_it_is_archived(app, pair, make_user):
     a, b = pair
     admin = make_user("admin")
-    followup_model = _followup_model()
-    if followup_model is not None:
-        db.session.add(
-            followup_model(employer_id=b.id, assigned_to_id=admin.id, title="Nachfassen", due_date=date(2030, 1, 1))
-        )
-        db.session.commit()
+    db.session.add(FollowUp(employer_id=b.id, assigned_to_id=admin.id, title="Nachfassen", due_date=date(2030, 1, 1)))
+    db.session.commit()
     result = merge_employers(survivor=a, other=b, take_from_other={"email", "city", "stage_id"}, actor=admin)
     db.session.commit()
     a = db.session.get(Employer, a.id)
@@ -70,8 +59,7 @@ def test_everything_of_the_other_employer_moves_and_it_is_archived(app, pair, ma
     assert sorted(t.name for t in a.tags) == ["Früh", "Gastro"]
     assert db.session.scalar(select(func.count()).where(Activity.employer_id == a.id)) == 1
     assert result.moved["contacts"] == 1 and result.moved["activities"] == 1
-    if followup_model is not None:
-        assert db.session.scalar(select(func.count()).where(followup_model.employer_id == a.id)) == 1
+    assert db.session.scalar(select(func.count()).where(FollowUp.employer_id == a.id)) == 1
     assert b.is_archived and "Zusammengeführt" in b.notes
     assert db.session.scalar(select(func.count()).where(StageChange.employer_id == b.id)) == 0
     merges = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "merge")).all()
@@ -179,3 +167,22 @@ def test_merge_moves_the_records_of_every_domain_in_the_demo_data(app):
     for table, count in before_b.items():
         kept = result.kept.get(table, 0)
         assert after_a.get(table, 0) == before_a.get(table, 0) + count - kept, table
+
+
+def test_follow_ups_moved_onto_an_employer_that_must_not_be_contacted_are_cancelled(app, pair, make_user):
+    a, b = pair
+    admin = make_user("admin")
+    move_employer_to_stage(employer=a, stage=stage_by_key("do_not_contact"))
+    db.session.add(FollowUp(employer_id=b.id, assigned_to_id=admin.id, title="Nachfassen", due_date=date(2030, 1, 1)))
+    db.session.commit()
+
+    merge_employers(survivor=a, other=b, take_from_other=set(), actor=admin)
+    db.session.commit()
+
+    moved = db.session.scalar(select(FollowUp).where(FollowUp.title == "Nachfassen"))
+    assert moved.employer_id == a.id
+    assert moved.status == FollowUpStatus.CANCELLED
+    assert (
+        moved.cancel_reason
+        == "Durch eine Zusammenführung zu einem Arbeitgeber in der Phase „Nicht kontaktieren“ verschoben."
+    )
