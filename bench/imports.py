@@ -8,6 +8,7 @@ database in a temporary folder unless --database-url is given (that database is 
 
 import argparse
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -88,13 +89,20 @@ def make_csv(path: Path, rows: int, existing: list[tuple[str, str]], rng: random
 
 
 def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="crm-bench-imports-"))
+    try:
+        run_benchmark(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # the database and the upload of up to 10,000 rows
+
+
+def run_benchmark(folder: Path) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10000)
     parser.add_argument("--existing", type=int, default=20000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="crm-bench-imports-"))
     import os
 
     os.environ["CRM_INSTANCE_PATH"] = str(folder)
