@@ -17,7 +17,7 @@ from crm.auth.models import Role, User
 from crm.auth.services import create_user
 from crm.extensions import db
 from crm.seeds import seed_catalogues
-from tests.helpers import TEST_PASSWORD, login
+from tests.helpers import TEST_PASSWORD, empty_database, login
 
 
 class IsolatedClient(FlaskClient):
@@ -70,26 +70,12 @@ def _drop_everything() -> None:
             connection.execute(text("PRAGMA foreign_keys=ON"))
 
 
-def _data_tables() -> list[str]:
-    return [t.name for t in reversed(db.metadata.sorted_tables)]
-
-
 @pytest.fixture(autouse=True)
 def clean_database(app: Flask) -> Iterator[None]:
     """Empty every table after each test, then re-seed the catalogues."""
     with app.app_context():
         yield
-        db.session.remove()
-        tables = _data_tables()
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    connection.execute(text(f'DELETE FROM "{name}"'))
-        seed_catalogues()
-        db.session.commit()
-        db.session.remove()
+        empty_database()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers the tests share: logging in, CSRF tokens, counting SQL statements."""
+"""Helpers the tests share: logging in, CSRF tokens, counting SQL statements, emptying the database."""
 
 import re
 from collections.abc import Iterator
@@ -6,9 +6,10 @@ from contextlib import contextmanager
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from crm.extensions import db
+from crm.seeds import seed_catalogues
 
 TEST_PASSWORD = "Richtig-langes-Passwort-1"
 
@@ -49,3 +50,18 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def empty_database() -> None:
+    """Empty every table and seed the catalogues again (after each test; modules with one world at their end)."""
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+    seed_catalogues()
+    db.session.commit()
+    db.session.remove()

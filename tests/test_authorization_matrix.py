@@ -38,7 +38,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from crm import create_app
 from crm.activities.models import Activity, ActivityKind
@@ -69,8 +69,7 @@ from crm.placements.services import archive_placement
 from crm.postings.services import archive_posting
 from crm.referrals.models import Partner, PartnerKind
 from crm.referrals.services import add_provider, record_referral, save_partner
-from crm.seeds import seed_catalogues
-from tests.helpers import TEST_PASSWORD, csrf_token_from, login
+from tests.helpers import TEST_PASSWORD, csrf_token_from, empty_database, login
 from tests.placements.factories import make_event, make_participation, make_placement, make_posting
 
 # --- principals and the named sets of the table ---------------------------------------------------------
@@ -481,21 +480,6 @@ def _login_client(app: Flask, email: str) -> tuple[FlaskClient, str]:
     return client, csrf_token_from(client.get("/profile").get_data(as_text=True))
 
 
-def _empty_database() -> None:
-    """What tests/conftest.py's clean_database does after every other test."""
-    db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                connection.execute(text(f'DELETE FROM "{name}"'))
-    seed_catalogues()
-    db.session.commit()
-    db.session.remove()
-
-
 @pytest.fixture(autouse=True)
 def clean_database(app: Flask):
     """Replaces conftest's per-test truncation: this module seeds once (`world`) and empties at its end."""
@@ -518,7 +502,7 @@ def world(app: Flask):
             seeded.clients["token"] = app.test_client()  # never logs in: API tokens only
             yield seeded
         finally:
-            _empty_database()
+            empty_database()
 
 
 # --- records of their own for requests that change what they name ------------------------------------------

@@ -28,7 +28,7 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 from markupsafe import escape
 from openpyxl import load_workbook
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
@@ -41,8 +41,7 @@ from crm.imports.fields import FIELDS_BY_KEY, check_cell
 from crm.mail import deliver_due_messages
 from crm.objections.models import Argument, Objection
 from crm.reports.pages import REPORTS
-from crm.seeds import seed_catalogues
-from tests.helpers import csrf_token_from, login
+from tests.helpers import csrf_token_from, empty_database, login
 from tests.stored_xss import (
     EMPTY_TABLES,
     ENUM_REASON,
@@ -98,21 +97,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # --- one world and one walk for the module --------------------------------------------------------------------
 
 
-def _empty_database() -> None:
-    """What tests/conftest.py's clean_database does after every other test."""
-    db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                connection.execute(text(f'DELETE FROM "{name}"'))
-    seed_catalogues()
-    db.session.commit()
-    db.session.remove()
-
-
 @pytest.fixture(autouse=True)
 def clean_database(app: Flask):
     """Replaces conftest's per-test truncation: this module seeds once (`seeded`) and empties at its end."""
@@ -146,7 +130,7 @@ def seeded(app: Flask):
             written = fill_payloads(world.fields)
             yield Seeded(world=world, clients=clients, values_written=written)
         finally:
-            _empty_database()
+            empty_database()
 
 
 @dataclass
