@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from crm.contacts.models import Salutation
 from crm.employers.normalize import fold
+from crm.followups.workdays import local_today
 
 POSTCODE_RE = re.compile(r"^\d{5}$")
 PHONE_RE = re.compile(r"^[0-9 +/\-()]+$")
@@ -261,7 +262,7 @@ def _check_date(value: Any) -> tuple[datetime | None, str | None]:
                 continue
         if day is None:
             return None, _("“%(value)s” is not a date; please write it as 31.12.2024.", value=text)
-    if day > date.today():
+    if day > local_today():  # the day in Europe/Berlin, not the server's
         return None, _("The date %(value)s lies in the future.", value=day.strftime("%d.%m.%Y"))
     # Noon UTC keeps the calendar day the same in Europe/Berlin.
     return datetime.combine(day, time(12, 0), tzinfo=UTC), None

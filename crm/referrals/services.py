@@ -15,6 +15,7 @@ from crm.db import unicode_lower, utcnow
 from crm.domain import DomainError
 from crm.employers.models import Employer, EmployerSource, Stage
 from crm.extensions import db
+from crm.followups.workdays import local_today
 from crm.referrals.models import Partner, PartnerKind, ProviderInvolvement, Referral
 
 COOPERATION_KEY = "cooperation"
@@ -68,7 +69,7 @@ def record_referral(
         raise ReferralError(_("An employer cannot recommend itself."), "referrer")
     if contact is not None and (referrer_employer is None or contact.employer_id != referrer_employer.id):
         raise ReferralError(_("The contact person must work at the recommending employer."), "contact_id")
-    if referred_on > date.today():
+    if referred_on > local_today():  # the day in Europe/Berlin, as the form shows it
         raise ReferralError(_("The date of the recommendation cannot be in the future."), "referred_on")
     duplicate = db.session.scalar(
         select(Referral.id).where(
@@ -200,7 +201,7 @@ def create_thanks_followup(*, referral: Referral, actor: User, today: date | Non
         followup = schedule_followup(
             employer=referral.referrer_employer,
             title=title,
-            due_date=today or date.today(),
+            due_date=today or local_today(),
             created_by=actor,
             contact=referral.referrer_contact
             if referral.referrer_contact and referral.referrer_contact.is_current

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from crm.auth.models import Role, User
+from crm.followups.workdays import local_today
 from crm.reports.queries import quota_settings
 from crm.reports.services import save_quota_settings
 
@@ -12,7 +13,7 @@ def load_demo_quota(users: dict[Role, User]) -> None:
     """The workshop of the talk: about 34 % working outside at the start of the year, 40 % by 2027."""
     if quota_settings() is not None:
         return
-    today = date.today()
+    today = local_today()
     save_quota_settings(
         workforce_size=420,
         outside_count=None,

@@ -1,8 +1,9 @@
 """Referral services: recording rules, creating an employer from a referral, the tree, thank-you, insights, providers."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from crm.employers.models import EmployerSource, Stage
@@ -180,3 +181,15 @@ def test_referral_is_audited_and_archivable(create_employer):
     referral = record_referral(referred=create_employer("A"), referred_on=date.today(), actor=None, partner=partner())
     db.session.commit()
     assert db.session.scalar(select(Referral)).id == referral.id
+
+
+def test_a_referral_dated_today_is_accepted_in_berlins_first_hour(create_employer):
+    """At 00:30 in Berlin the server's UTC day is still yesterday; "today" is the day the staff member sees."""
+    with time_machine.travel(datetime(2026, 3, 10, 23, 30, tzinfo=UTC), tick=False):
+        referral = record_referral(
+            referred=create_employer("Gärtnerei Grün"),
+            referred_on=date(2026, 3, 11),
+            actor=None,
+            referrer_employer=create_employer("Hotel Hafen"),
+        )
+    assert referral.referred_on == date(2026, 3, 11)
